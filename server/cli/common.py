@@ -1,0 +1,81 @@
+"""What every CLI command shares: settings, DSN resolution, output in three renderings, and
+turning our errors into a readable message and a non-zero exit."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import typer
+from rich.console import Console
+
+from mysql2ddb.server.errors import ConfigError, Mysql2DdbError
+from mysql2ddb.server.render import print_rich, to_json
+from mysql2ddb.server.settings import Settings
+from mysql2ddb.server.workspace import Workspace, to_jsonable
+from mysql2ddb.tools.db import Dsn
+
+F = TypeVar("F", bound=Callable[..., Any])
+err_console = Console(stderr=True)
+
+EXIT_INVALID = 1  # the command ran and found the input invalid
+EXIT_ERROR = 2  # the command could not run
+
+STATE: dict[str, Any] = {"workdir": None}
+
+
+def settings() -> Settings:
+    overrides: dict[str, Any] = {}
+    if STATE.get("workdir"):
+        overrides["workdir"] = STATE["workdir"]
+    return Settings(**overrides)
+
+
+def workspace() -> Workspace:
+    return Workspace(settings().workdir)
+
+
+def resolve_dsn(dsn: str | None) -> Dsn:
+    s = settings()
+    text = dsn or (s.dsn.get_secret_value() if s.dsn else None)
+    if not text:
+        raise ConfigError(
+            "no database given",
+            where="--dsn",
+            remedy="pass --dsn mysql://user:password@host:port/database or set MYSQL2DDB_DSN",
+        )
+    return Dsn.parse(text, password=s.password())
+
+
+def emit(result: Any, as_json: bool) -> None:
+    """JSON on stdout with --json, a rich table otherwise."""
+    if as_json:
+        sys.stdout.write(to_json(result) + "\n")
+    elif hasattr(result, "tables"):
+        print_rich(result)
+    else:
+        Console().print_json(json.dumps(to_jsonable(result), default=str))
+
+
+def handle_errors(fn: F) -> F:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Mysql2DdbError as exc:
+            err_console.print(f"[bold red]error[/] [cyan]{exc.where}[/]: {exc.why}")
+            err_console.print(f"[bold]remedy[/]: {exc.remedy}")
+            raise typer.Exit(EXIT_ERROR) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+JsonOpt = typer.Option(False, "--json", help="print the result as JSON on stdout")
+DsnOpt = typer.Option(None, "--dsn", help="mysql://user:password@host:port/database (or MYSQL2DDB_DSN)")
+
+
+def path_arg(value: str) -> Path:
+    return Path(value)

@@ -1,0 +1,83 @@
+"""The `mysql2ddb` command. Each stage adds its commands from its own module."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from mysql2ddb import __version__
+from mysql2ddb.server.cli.common import STATE, handle_errors, settings
+from mysql2ddb.server.errors import ConfigError
+from mysql2ddb.server.logging_setup import configure_logging
+
+app = typer.Typer(name="mysql2ddb", help="Move a MySQL application onto Amazon DynamoDB.", no_args_is_help=True)
+
+CLI_MODULES = (
+    "mysql2ddb.server.cli.analysis",
+    "mysql2ddb.server.cli.modeling",
+    "mysql2ddb.server.cli.contract",
+    "mysql2ddb.server.cli.execution",
+    "mysql2ddb.server.cli.workflow",
+    "mysql2ddb.server.cli.demo",
+)
+
+
+@app.callback()
+def main(
+    workdir: Optional[Path] = typer.Option(None, "--workdir", help="workspace directory (default ./mysql2ddb-work)"),
+    log_level: str = typer.Option("WARNING", "--log-level", help="stderr log level"),
+) -> None:
+    STATE["workdir"] = workdir
+    configure_logging(log_level)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+@app.command()
+@handle_errors
+def serve(
+    transport: str = typer.Option("stdio", "--transport", help="stdio (default) or http"),
+    host: str = typer.Option("127.0.0.1", "--host", help="HTTP bind address"),
+    port: Optional[int] = typer.Option(None, "--port", help="HTTP port"),
+) -> None:
+    """Run the MCP server (stdio by default; --transport http binds 127.0.0.1 and needs a bearer token)."""
+    from mysql2ddb.server.app import create_server
+
+    s = settings()
+    configure_logging(s.log_level)
+    mcp = create_server(s)
+    if transport == "stdio":
+        mcp.run(transport="stdio", show_banner=False)
+        return
+    if transport != "http":
+        raise ConfigError(f"unknown transport {transport!r}", where="--transport", remedy="use stdio or http")
+    if s.http_token is None:
+        raise ConfigError(
+            "the HTTP transport needs a bearer token",
+            where="MYSQL2DDB_HTTP_TOKEN",
+            remedy="set MYSQL2DDB_HTTP_TOKEN to a long random string; clients send it as 'Authorization: Bearer ...'",
+        )
+    from mysql2ddb.server.http_auth import run_http
+
+    run_http(mcp, host=host, port=port or s.http_port, token=s.http_token.get_secret_value())
+
+
+for _name in CLI_MODULES:
+    try:
+        _module = importlib.import_module(_name)
+    except ModuleNotFoundError as _exc:
+        if _exc.name != _name:
+            raise
+        continue
+    _module.register(app)
+
+
+def run() -> None:
+    app()

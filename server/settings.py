@@ -1,0 +1,41 @@
+"""All settings in one class. Environment prefix MYSQL2DDB_; secrets are SecretStr and never echoed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MYSQL2DDB_", extra="ignore")
+
+    workdir: Path = Field(Path("mysql2ddb-work"), description="where every artifact lands")
+    dsn: SecretStr | None = Field(None, description="mysql://user:password@host:port/database")
+    mysql_password: SecretStr | None = Field(None, description="password, when the DSN has none")
+    mysql_password_file: Path | None = Field(None, description="file holding the password")
+
+    aws_region: str = "us-east-1"
+    aws_endpoint_url: str | None = Field(
+        None, description="DynamoDB/S3/Glue endpoint; 'embedded' starts a moto server on 127.0.0.1"
+    )
+    allow_writes: bool = Field(False, description="let MCP tools that write run without a per-call confirm")
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8765
+    http_token: SecretStr | None = Field(None, description="bearer token the HTTP transport requires")
+
+    prices_file: Path | None = Field(None, description="override for the DynamoDB price sheet")
+    log_level: str = "INFO"
+    exact_count_threshold: int = Field(
+        1_000_000, description="tables above this many estimated rows get an estimated count, marked so"
+    )
+    mcp_servers_file: Path | None = Field(None, description="downstream MCP servers, mcpServers JSON shape")
+
+    def password(self) -> str | None:
+        if self.mysql_password is not None:
+            return self.mysql_password.get_secret_value()
+        if self.mysql_password_file is not None:
+            return self.mysql_password_file.read_text().strip()
+        return None

@@ -1,0 +1,157 @@
+"""AWS access: one client factory for every stage, botocore errors mapped at the boundary,
+and the embedded endpoint (a moto server on 127.0.0.1, one per run) for users without AWS.
+
+boto3 clients are used from threads (moto's in-process mock does not patch aiobotocore, and
+real AWS behaves the same either way); retries are botocore's `adaptive` mode.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+
+from mysql2ddb.server.errors import AwsError, ConfigError, ConflictError, NotFoundError, ThrottledError
+
+EMBEDDED = "embedded"
+_THROTTLE_CODES = {
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+    "Throttling", "TooManyRequestsException", "LimitExceededException",
+}
+
+
+@dataclass
+class AwsClients:
+    """Creates boto3 clients for one region and endpoint (None = real AWS)."""
+
+    region: str = "us-east-1"
+    endpoint_url: str | None = None
+    max_attempts: int = 10
+    _session: Any = field(default=None, repr=False)
+
+    def client(self, service: str, **config: Any) -> Any:
+        if self._session is None:
+            self._session = boto3.session.Session(region_name=self.region)
+        cfg = Config(
+            retries={"mode": "adaptive", "max_attempts": self.max_attempts},
+            max_pool_connections=config.pop("max_pool_connections", 64),
+            **config,
+        )
+        return self._session.client(service, endpoint_url=self.endpoint_url, config=cfg)
+
+    @property
+    def embedded(self) -> bool:
+        return bool(self.endpoint_url and "127.0.0.1" in self.endpoint_url)
+
+
+def has_credentials() -> bool:
+    return boto3.session.Session().get_credentials() is not None
+
+
+def map_aws_error(exc: BaseException, where: str) -> AwsError | NotFoundError | ConflictError | ConfigError:
+    if isinstance(exc, NoCredentialsError):
+        return ConfigError(
+            "no AWS credentials",
+            where=where,
+            remedy="configure credentials (aws configure / AWS_PROFILE) or use --endpoint-url embedded",
+        )
+    if isinstance(exc, EndpointConnectionError):
+        return AwsError(
+            f"cannot reach the endpoint: {exc}",
+            where=where,
+            remedy="check --endpoint-url / the region, and the network path to AWS",
+        )
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        code, message = err.get("Code", "?"), err.get("Message", str(exc))
+        if code in _THROTTLE_CODES:
+            return ThrottledError(
+                f"{code}: {message}", where=where, remedy="retry later, or raise the table's capacity / use on-demand"
+            )
+        if code == "ResourceNotFoundException":
+            return NotFoundError(f"{code}: {message}", where=where, remedy="create it first, or check the name and region")
+        if code in ("ResourceInUseException", "ConditionalCheckFailedException"):
+            return ConflictError(f"{code}: {message}", where=where, remedy="it exists already; check its state")
+        if code in ("AccessDeniedException", "UnrecognizedClientException", "AccessDenied"):
+            return ConfigError(
+                f"{code}: {message}", where=where, remedy="grant the IAM permission named above to these credentials"
+            )
+        return AwsError(f"{code}: {message}", where=where, remedy="read the AWS message above and fix its cause")
+    if isinstance(exc, BotoCoreError):
+        return AwsError(str(exc), where=where, remedy="check the endpoint, region and credentials")
+    return AwsError(repr(exc), where=where, remedy="retry; report it if it persists")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class MotoServer:
+    """A moto server in its own process on 127.0.0.1: it keeps every item in memory, so one
+    per run (or per test session), never a long-lived shared one."""
+
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30.0) -> "MotoServer":
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise AwsError("the moto server exited at start", where="embedded endpoint", remedy="pip install 'moto[server]'")
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(self.url + "/moto-api/", timeout=1).close()
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise AwsError("the moto server did not answer in time", where="embedded endpoint", remedy="retry; check free memory")
+
+    def reset(self) -> None:
+        req = urllib.request.Request(self.url + "/moto-api/reset", method="POST")
+        urllib.request.urlopen(req, timeout=10).close()
+
+    def stop(self) -> None:
+        if self._proc and self._proc.poll() is None:
+            self._proc.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(5)
+            if self._proc.poll() is None:
+                self._proc.kill()
+
+    def __enter__(self) -> "MotoServer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+@contextlib.contextmanager
+def aws_clients(endpoint_url: str | None, region: str, say: Any = None) -> Iterator[AwsClients]:
+    """Yield clients for `endpoint_url`; `embedded` starts a moto server for the block and says so."""
+    if endpoint_url == EMBEDDED:
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+        with MotoServer() as server:
+            if say:
+                say(f"embedded AWS endpoint: moto server at {server.url} (in memory, gone when this run ends)")
+            yield AwsClients(region=region, endpoint_url=server.url)
+        return
+    yield AwsClients(region=region, endpoint_url=endpoint_url)

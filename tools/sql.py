@@ -1,0 +1,68 @@
+"""SQL is built and checked as sqlglot ASTs with quoted identifiers; values travel only as
+driver parameters. `driver_sql` renders an AST for PyMySQL: `?` placeholders become `%s` and
+literal `%` is doubled, decided on tokens, never on raw text."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.tokens import TokenType
+
+DIALECT = "mysql"
+
+
+def ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    return exp.Column(this=ident(name), table=ident(table) if table else None)
+
+
+def table(name: str, db: str | None = None, alias: str | None = None) -> exp.Table:
+    node = exp.Table(this=ident(name), db=ident(db) if db else None)
+    if alias:
+        node.set("alias", exp.TableAlias(this=ident(alias)))
+    return node
+
+
+def param() -> exp.Placeholder:
+    return exp.Placeholder()
+
+
+def in_params(column: exp.Expression, count: int) -> exp.In:
+    return exp.In(this=column, expressions=[param() for _ in range(count)])
+
+
+def render(node: exp.Expression) -> str:
+    return node.sql(dialect=DIALECT)
+
+
+def driver_sql(node: exp.Expression) -> str:
+    """Render for PyMySQL/aiomysql with parameters: `?` -> `%s`, literal `%` -> `%%`."""
+    text = render(node)
+    tokens = sqlglot.Dialect.get_or_raise(DIALECT).tokenize(text)
+    out: list[str] = []
+    pos = 0
+    for token in tokens:
+        start, end = token.start, token.end + 1
+        out.append(text[pos:start])
+        piece = text[start:end]
+        if token.token_type == TokenType.PLACEHOLDER and piece == "?":
+            out.append("%s")
+        else:
+            out.append(piece.replace("%", "%%"))
+        pos = end
+    out.append(text[pos:].replace("%", "%%"))
+    return "".join(out)
+
+
+def parse_expression(text: str) -> exp.Expression:
+    """Parse one SQL expression (not a statement). Raises sqlglot.ParseError."""
+    return sqlglot.parse_one(text, read=DIALECT, into=exp.Condition) if text else exp.null()
+
+
+def names(values: Iterable[str]) -> list[exp.Literal]:
+    return [exp.Literal.string(v) for v in values]
