@@ -1,0 +1,41 @@
+"""JSON Schemas of every artifact, generated from the pydantic models (the single source).
+
+`python -m mysql2ddb.schemas` (or `make schemas`) rewrites them; tests/test_schemas.py fails
+when a committed schema drifts from its model. `reference_migration_contract.schema.json` is
+the upstream reference schema (MIT-0), kept verbatim: our contracts must validate under it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+# file name -> "module:Model"
+MODELS: dict[str, str] = {
+    "migration_contract.schema.json": "mysql2ddb.tools.contract.model:Contract",
+}
+
+
+def model_schema(target: str) -> dict[str, Any]:
+    module_name, _, attr = target.partition(":")
+    model = getattr(importlib.import_module(module_name), attr)
+    schema = model.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+
+
+def render(target: str) -> str:
+    return json.dumps(model_schema(target), indent=2, sort_keys=True) + "\n"
+
+
+def generate() -> list[Path]:
+    written = []
+    for name, target in MODELS.items():
+        path = HERE / name
+        path.write_text(render(target))
+        written.append(path)
+    return written
