@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from typing import Any
 
 from fastmcp import FastMCP
 
@@ -39,10 +40,11 @@ ADAPTER_MODULES = (
 )
 
 
-def create_server(settings: Settings | None = None) -> FastMCP:
+def create_server(settings: Settings | None = None, *, auth: Any = None) -> FastMCP:
+    """`auth`: a token verifier for the HTTP transport (server/http_auth.py); None for stdio and in-memory."""
     settings = settings or Settings()
     deps = Deps(settings=settings, workspace=Workspace(settings.workdir))
-    app = FastMCP(name="mysql2ddb", instructions=INSTRUCTIONS, version=__version__)
+    app = FastMCP(name="mysql2ddb", instructions=INSTRUCTIONS, version=__version__, auth=auth)
     for name in ADAPTER_MODULES:
         try:
             module = importlib.import_module(name)

@@ -52,21 +52,21 @@ def serve(
 
     s = settings()
     configure_logging(s.log_level)
-    mcp = create_server(s)
     if transport == "stdio":
-        mcp.run(transport="stdio", show_banner=False)
+        create_server(s).run(transport="stdio", show_banner=False)
         return
     if transport != "http":
         raise ConfigError(f"unknown transport {transport!r}", where="--transport", remedy="use stdio or http")
-    if s.http_token is None:
+    if s.http_token is None or not s.http_token.get_secret_value():
         raise ConfigError(
             "the HTTP transport needs a bearer token",
             where="MYSQL2DDB_HTTP_TOKEN",
             remedy="set MYSQL2DDB_HTTP_TOKEN to a long random string; clients send it as 'Authorization: Bearer ...'",
         )
-    from mysql2ddb.server.http_auth import run_http
+    from mysql2ddb.server.http_auth import bearer_verifier
 
-    run_http(mcp, host=host, port=port or s.http_port, token=s.http_token.get_secret_value())
+    mcp = create_server(s, auth=bearer_verifier(s.http_token.get_secret_value()))
+    mcp.run(transport="http", host=host, port=port or s.http_port, show_banner=False)
 
 
 for _name in CLI_MODULES:
