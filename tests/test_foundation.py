@@ -112,3 +112,10 @@ def test_stdio_server_stdout_is_json_rpc_only(tmp_path):
     assert lines, proc.stderr
     for line in lines:
         assert json.loads(line)["jsonrpc"] == "2.0"
+
+
+async def test_tool_results_carry_structured_content_and_markdown(mcp_client, settings):
+    Workspace(settings.workdir).write_text("a.md", "x")
+    res = await mcp_client.call_tool("list_artifacts", {})
+    assert res.structured_content["artifacts"][0]["uri"] == "mysql2ddb://workspace/a.md"
+    assert "a.md" in res.content[0].text

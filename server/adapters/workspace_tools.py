@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastmcp import FastMCP
+from fastmcp.tools.base import ToolResult
 
 from mysql2ddb.server.adapters.common import READ_ONLY, Deps, mapped, result
 
@@ -14,7 +15,7 @@ def register(app: FastMCP, deps: Deps) -> None:
 
     @app.tool(annotations=READ_ONLY)
     @mapped
-    async def list_artifacts() -> object:
+    async def list_artifacts() -> ToolResult:
         """List every artifact in the workspace with its resource URI."""
         files = deps.workspace.list()
         lines = "\n".join(f"- `{f}` ({deps.workspace.uri(f)})" for f in files) or "(the workspace is empty)"
