@@ -1,0 +1,18 @@
+"""`status`: where the migration stands and what comes next."""
+
+from __future__ import annotations
+
+from fastmcp import FastMCP
+from fastmcp.tools.base import ToolResult
+
+from mysql2ddb.server.adapters.common import READ_ONLY, Deps, mapped, result
+from mysql2ddb.tools.workflow import workflow_status
+
+
+def register(app: FastMCP, deps: Deps) -> None:
+    @app.tool(annotations=READ_ONLY)
+    @mapped
+    async def status() -> ToolResult:
+        """Which steps of the migration are done, which gates are approved, which run is in
+        progress, and the next tool to call."""
+        return result(workflow_status(deps.workspace))
