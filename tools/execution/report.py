@@ -1,0 +1,161 @@
+"""The migration report, pgloader style: one row per phase (views, tables, copy, verify), one row
+per table (read, written, rejected, retried, seconds, items/s) and a total. It is written to the
+run directory and the workspace; JSON, markdown and the rich table are all derived from it."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from typing import Any, Iterator, Literal
+
+from pydantic import BaseModel, Field
+
+from mysql2ddb.server.render import Table
+from mysql2ddb.tools.execution.plan import CopyPlan
+
+PhaseName = Literal["validate", "plan", "views", "tables", "copy", "verify"]
+PhaseStatus = Literal["ok", "failed", "skipped", "dry-run", "refused"]
+
+
+class PhaseRow(BaseModel):
+    phase: PhaseName
+    status: PhaseStatus
+    seconds: float = 0.0
+    detail: str = ""
+
+
+class TableRow(BaseModel):
+    table: str
+    read: int = 0
+    written: int = 0
+    rejected: int = 0
+    retried: int = 0
+    seconds: float = 0.0
+    items_per_s: float = 0.0
+
+
+class Totals(BaseModel):
+    tables: int = 0
+    read: int = 0
+    written: int = 0
+    rejected: int = 0
+    retried: int = 0
+    seconds: float = 0.0
+    items_per_s: float = 0.0
+
+
+class MigrationReport(BaseModel):
+    """What one `migrate` run did. `ok` is true only when every phase that ran succeeded and the
+    verification (when it ran) found source and target equal."""
+
+    run_id: str | None = None
+    run_dir: str | None = None
+    contract_sha256: str = ""
+    endpoint: str = ""
+    dry_run: bool = False
+    approved: bool = False
+    ok: bool = False
+    started_at: float = Field(default_factory=time.time)
+    phases: list[PhaseRow] = Field(default_factory=list)
+    table_rows: list[TableRow] = Field(default_factory=list, alias="tables")
+    total: Totals = Field(default_factory=Totals)
+    verify: dict[str, Any] | None = None
+    plan: CopyPlan | None = None
+    views_sql: dict[str, str] | None = Field(None, description="dry run: the view DDL that would run")
+    table_requests: list[dict[str, Any]] | None = Field(None, description="dry run: the CreateTable requests")
+    rejects: dict[str, str] = Field(default_factory=dict, description="table -> reject file, for tables with rejects")
+    notes: list[str] = Field(default_factory=list)
+
+    model_config = {"populate_by_name": True}
+
+    # ---- building -------------------------------------------------------------------------
+
+    @contextmanager
+    def phase(self, name: PhaseName, detail: str = "") -> Iterator[PhaseRow]:
+        """Time one phase; a raised error marks it failed (and still propagates)."""
+        row = PhaseRow(phase=name, status="ok", detail=detail)
+        self.phases.append(row)
+        start = time.monotonic()
+        try:
+            yield row
+        except BaseException as exc:
+            row.status = "failed"
+            why = getattr(exc, "why", None) or str(exc) or type(exc).__name__
+            row.detail = (row.detail + "; " if row.detail else "") + why[:300]
+            raise
+        finally:
+            row.seconds = round(time.monotonic() - start, 3)
+
+    def add_phase(self, name: PhaseName, status: PhaseStatus, detail: str = "", seconds: float = 0.0) -> None:
+        self.phases.append(PhaseRow(phase=name, status=status, detail=detail, seconds=seconds))
+
+    def set_tables(self, stats: list[Any]) -> None:
+        """Rows from the copy engine's TableCopyStats (or dicts with the same fields)."""
+        rows = []
+        for s in stats:
+            data = s.model_dump() if hasattr(s, "model_dump") else (dict(s) if isinstance(s, dict) else vars(s))
+            rows.append(TableRow(**{k: data.get(k, 0) for k in TableRow.model_fields if k in data}))
+        self.table_rows = rows
+        read = sum(r.read for r in rows)
+        written = sum(r.written for r in rows)
+        copy_seconds = next((p.seconds for p in self.phases if p.phase == "copy"), 0.0) or max(
+            (r.seconds for r in rows), default=0.0
+        )
+        self.total = Totals(
+            tables=len(rows), read=read, written=written,
+            rejected=sum(r.rejected for r in rows), retried=sum(r.retried for r in rows),
+            seconds=round(copy_seconds, 3), items_per_s=round(written / copy_seconds, 1) if copy_seconds else 0.0,
+        )
+
+    def finish(self) -> "MigrationReport":
+        phases_ok = all(p.status in ("ok", "skipped", "dry-run") for p in self.phases)
+        verified = self.verify is None or bool(self.verify.get("ok"))
+        self.ok = phases_ok and verified
+        return self
+
+    # ---- rendering ------------------------------------------------------------------------
+
+    def summary(self) -> str:
+        if self.dry_run:
+            head = "Dry run: nothing was written."
+        elif self.ok:
+            head = f"Migration run `{self.run_id}` finished"
+            head += " and verified." if self.verify is not None else " (not verified: --no-verify)."
+        else:
+            failed = [p.phase for p in self.phases if p.status in ("failed", "refused")]
+            head = f"Migration run `{self.run_id}` did not succeed" + (f" (failed: {', '.join(failed)})." if failed else ".")
+            if self.verify is not None and not self.verify.get("ok"):
+                head += " Verification found differences."
+        lines = [head]
+        if self.endpoint:
+            lines.append(f"Endpoint: {self.endpoint}.")
+        if self.run_dir:
+            lines.append(f"Run directory: {self.run_dir} (resume with `--resume {self.run_id}`).")
+        if self.total.rejected:
+            lines.append(f"{self.total.rejected} row(s) rejected; see the reject files: "
+                         + ", ".join(f"{t}: {p}" for t, p in self.rejects.items()) + ".")
+        lines += self.notes
+        return "\n\n".join(lines)
+
+    def tables(self) -> list[Table]:
+        out = [Table("Phases", ["phase", "status", "seconds", "detail"],
+                     [[p.phase, p.status, round(p.seconds, 2), p.detail] for p in self.phases])]
+        if self.table_rows:
+            rows = [[r.table, r.read, r.written, r.rejected, r.retried, round(r.seconds, 2), round(r.items_per_s)]
+                    for r in self.table_rows]
+            t = self.total
+            rows.append(["**total**", t.read, t.written, t.rejected, t.retried, round(t.seconds, 2), round(t.items_per_s)])
+            out.append(Table("Copy", ["table", "read", "written", "rejected", "retried", "seconds", "items/s"], rows))
+        if self.verify is not None:
+            rows = [[v.get("table"), v.get("source_count"), v.get("target_count"), v.get("mismatches"),
+                     "ok" if _table_ok(v) else "DIFFERS"] for v in self.verify.get("tables", [])]
+            out.append(Table("Verification", ["table", "source", "target", "mismatches", "result"], rows))
+        if self.plan is not None and self.dry_run:
+            out += self.plan.tables()
+        return out
+
+
+def _table_ok(v: dict[str, Any]) -> bool:
+    if "ok" in v:
+        return bool(v["ok"])
+    return v.get("source_count") == v.get("target_count") and not v.get("mismatches")

@@ -1,0 +1,151 @@
+"""The execution stages as the pipeline and both front ends call them: each a thin call into its
+core (validator, view compiler, table builder, copy engine, verifier), returning what the report
+needs. Keeping these seams in one place keeps pipeline.py about order and safety only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mysql2ddb.server.errors import ConflictError, ContractError
+from mysql2ddb.server.workspace import Workspace, to_jsonable
+from mysql2ddb.tools.aws import AwsClients
+from mysql2ddb.tools.contract.model import Contract
+from mysql2ddb.tools.db import Dsn
+
+
+def source_tables(contract: Contract) -> list[str]:
+    names: list[str] = []
+    for table in contract.tables:
+        for name in [table.source_table] + [e.source_table for e in table.entities or []]:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+async def validate(contract: Contract, dsn: Dsn) -> Any:
+    """Check the contract against the live schema, refusing it (ContractError listing every problem
+    with its path) before anything is created; return the catalog."""
+    from mysql2ddb.tools.contract.catalog import read_catalog
+    from mysql2ddb.tools.contract.validate import validate_contract
+
+    catalog = await read_catalog(dsn)
+    outcome = validate_contract(contract, catalog)
+    if not outcome.valid:
+        raise ContractError(
+            f"{len(outcome.errors)} problem(s) in the contract",
+            where="contract",
+            remedy="fix each listed path (`mysql2ddb contract validate` shows them all), then rerun",
+            details={"errors": [to_jsonable(e) for e in outcome.errors]},
+        )
+    return catalog
+
+
+def views_sql(contract: Contract, catalog: Any) -> dict[str, str]:
+    from mysql2ddb.tools.execution.views import views_sql as compile_all
+
+    return compile_all(contract, catalog)
+
+
+async def apply_views(contract: Contract, dsn: Dsn, progress: Any) -> Any:
+    from mysql2ddb.tools.execution.views import apply_views as create
+
+    return await create(contract, dsn, progress=progress)
+
+
+async def create_views(contract: Contract, dsn: Dsn, progress: Any) -> str:
+    outcome = await apply_views(contract, dsn, progress)
+    return f"{len(contract.tables)} view(s) created or replaced, columns checked"
+
+
+def _table_options(table: str, warm: dict[str, dict[str, Any]]) -> Any:
+    from mysql2ddb.tools.execution.tables import TableOptions
+
+    extra = warm.get(table)
+    return TableOptions(warm_throughput=extra) if extra else TableOptions()
+
+
+def table_requests(contract: Contract, catalog: Any, aws: AwsClients, warm: dict[str, dict[str, Any]]) -> list[dict]:
+    """The CreateTable requests, built without calling AWS."""
+    from mysql2ddb.tools.execution.tables import create_table_request, key_types
+
+    return [create_table_request(t, key_types(t, catalog), _table_options(t.table, warm)) for t in contract.tables]
+
+
+def ensure(contract: Contract, catalog: Any, aws: AwsClients, warm: dict[str, dict[str, Any]] | None = None,
+           progress: Any = None) -> Any:
+    from mysql2ddb.tools.execution.tables import TableOptions, ensure_tables
+
+    return ensure_tables(contract, catalog, aws, TableOptions(), progress=progress)
+
+
+def conflicts(outcome: Any) -> list[dict[str, Any]]:
+    data = to_jsonable(outcome)
+    return [t for t in data.get("tables", []) if t.get("status") == "conflict" or t.get("differences")]
+
+
+def create_tables(contract: Contract, catalog: Any, aws: AwsClients, warm: dict[str, dict[str, Any]],
+                  progress: Any) -> str:
+    """Create or reuse every table; stop the run (ConflictError, fields listed) if one differs."""
+    outcome = ensure(contract, catalog, aws, warm, progress)
+    found = conflicts(outcome)
+    if found:
+        raise conflict_error(found)
+    data = to_jsonable(outcome)
+    return ", ".join(f"{t.get('table')}: {t.get('status')}" for t in data.get("tables", []))
+
+
+def conflict_error(found: list[dict[str, Any]]) -> ConflictError:
+    lines = []
+    for c in found:
+        fields = "; ".join(f"{d.get('field')}: existing {d.get('existing')!r}, contract {d.get('expected')!r}"
+                           for d in c.get("differences", []))
+        lines.append(f"{c.get('table')} ({fields})")
+    return ConflictError(
+        "existing table(s) differ from the contract and were left untouched: " + " | ".join(lines),
+        where="DynamoDB tables",
+        remedy="delete or rename the differing table(s) yourself, or rename the table in the contract, then rerun",
+        details={"conflicts": found},
+    )
+
+
+def open_run(workspace: Workspace, contract: Contract, run_id: str | None) -> Any:
+    from mysql2ddb.tools.execution.rundir import RunDir
+
+    if run_id:
+        return RunDir.open(workspace.root, run_id)
+    return RunDir.create(workspace.root, contract)
+
+
+async def copy(contract: Contract, catalog: Any, dsn: Dsn, aws: AwsClients, run: Any, copy_options: Any,
+               progress: Any) -> list[Any]:
+    from mysql2ddb.tools.execution.copy_engine import copy_tables
+    from mysql2ddb.tools.execution.spec import contract_specs
+
+    specs = contract_specs(contract, catalog)
+    return await copy_tables(specs, dsn, aws, run, tables=[t.table for t in contract.tables],
+                             options=copy_options, progress=progress)
+
+
+def reject_files(run: Any, stats: list[Any]) -> dict[str, str]:
+    out = {}
+    for s in stats:
+        if getattr(s, "rejected", 0):
+            path = Path(run.root) / "rejects" / f"{s.table}.jsonl"
+            out[s.table] = str(path)
+    return out
+
+
+def verify_result(contract: Contract, dsn: Dsn, aws: AwsClients, catalog: Any, progress: Any) -> Any:
+    from mysql2ddb.tools.execution.verify import verify_tables
+
+    return verify_tables(contract, dsn, aws, catalog, progress=progress)
+
+
+def verify(contract: Contract, dsn: Dsn, aws: AwsClients, catalog: Any, progress: Any) -> dict[str, Any]:
+    return to_jsonable(verify_result(contract, dsn, aws, catalog, progress))
+
+
+def verified(outcome: Any) -> bool:
+    return bool(to_jsonable(outcome).get("ok"))
+
