@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test bench schemas clean
+.PHONY: install sysdeps demo test bench schemas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m mysql2ddb demo
 
-test: $(STAMP)
+# OS packages the tests use: MariaDB's JDBC driver (the Glue job on local PySpark).
+sysdeps:
+	@dpkg -s libmariadb-java >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq libmariadb-java; } \
+	  || echo "warning: could not install libmariadb-java; the local Glue test will be skipped" >&2
+
+test: $(STAMP) sysdeps
 	$(PY) -m pytest
 
 bench: $(STAMP)

@@ -1,0 +1,1 @@
+"""The AWS Glue path: the scale-out engine when one machine is not enough."""
