@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Any, Iterable, Literal
+from typing import Any, Callable, Iterable, Literal
 
 import pymysql
 from pydantic import BaseModel, Field
@@ -187,15 +187,14 @@ def count_source_rows(cur: Any, table: ContractTable) -> int:
     return total
 
 
-class _Measure:
+class Measure:
     """Running sizes and write units over converted items."""
 
-    def __init__(self, table: ContractTable, spec: dict[str, Any]):
-        from mysql2ddb.tools.execution import convert
-
-        self.convert = convert.build_converter(spec)
-        self.item_size = convert.item_size
-        self.rejected_type = convert.RowRejected
+    def __init__(self, table: ContractTable, convert: Callable[[Any], dict], item_size: Callable[[dict], int],
+                 rejected: type[Exception]):
+        self.convert = convert
+        self.item_size = item_size
+        self.rejected_type = rejected
         self.pk = table.pk
         self.key_names = table.key_names
         self.gsis = list(table.gsis or [])
@@ -233,7 +232,7 @@ class _Measure:
 
 
 def measure_table(conn: Any, table: ContractTable, catalog: Any, spec: dict[str, Any], options: PlanOptions,
-                  dsn: Dsn) -> tuple[int, _Measure, float | None]:
+                  dsn: Dsn) -> tuple[int, Measure, float | None]:
     """(source rows, measurement, sample fraction or None when read in full)."""
     where = f"plan {table.table}"
     try:
@@ -248,7 +247,9 @@ def measure_table(conn: Any, table: ContractTable, catalog: Any, spec: dict[str,
             fraction = min(1.0, options.sample_rows / source_rows)
             query = query.where(exp.LT(this=exp.Rand(), expression=sql.param()))
             params = (fraction,)
-        measure = _Measure(table, spec)
+        from mysql2ddb.tools.execution import convert
+
+        measure = Measure(table, convert.build_converter(spec), convert.item_size, convert.RowRejected)
         with conn.cursor(pymysql.cursors.SSCursor) as cur:
             cur.execute(sql.driver_sql(query), params)
             for row in cur:
@@ -261,7 +262,7 @@ def measure_table(conn: Any, table: ContractTable, catalog: Any, spec: dict[str,
 # ---- pricing and timing ---------------------------------------------------------------------
 
 
-def plan_table(table: ContractTable, source_rows: int, m: _Measure, fraction: float | None, prices: Prices,
+def plan_table(table: ContractTable, source_rows: int, m: Measure, fraction: float | None, prices: Prices,
                options: PlanOptions) -> TablePlan:
     scale = (source_rows / m.rows) if (fraction is not None and m.rows) else 1.0
     items = source_rows if fraction is not None else m.rows
