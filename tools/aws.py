@@ -78,6 +78,8 @@ def map_aws_error(exc: BaseException, where: str) -> AwsError | NotFoundError | 
             return ThrottledError(
                 f"{code}: {message}", where=where, remedy="retry later, or raise the table's capacity / use on-demand"
             )
+        if code in ("NoSuchBucket", "NoSuchKey", "EntityNotFoundException"):
+            return NotFoundError(f"{code}: {message}", where=where, remedy="create it first (or check its name and region)")
         if code == "ResourceNotFoundException":
             return NotFoundError(f"{code}: {message}", where=where, remedy="create it first, or check the name and region")
         if code in ("ResourceInUseException", "ConditionalCheckFailedException"):

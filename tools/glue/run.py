@@ -120,8 +120,10 @@ def fetch_log_lines(aws: AwsClients, run_id: str, limit: int = 2000) -> list[str
 
 def run_job(aws: AwsClients, options: GlueJobOptions, script: str, convert_source: str, specs: dict[str, Any],
             *, progress: Any = None) -> GlueRunResult:
-    script_uri, specs_uri = upload_job_files(aws, options, script, convert_source, specs)
-    ensure_job(aws, options, script_uri, job_arguments(options, specs_uri, aws.region, aws.endpoint_url))
+    specs_uri = f"s3://{options.bucket}/{options.prefix}/specs.json"
+    arguments = job_arguments(options, specs_uri, aws.region, aws.endpoint_url)  # refuse before any upload
+    script_uri, _ = upload_job_files(aws, options, script, convert_source, specs)
+    ensure_job(aws, options, script_uri, arguments)
     glue = aws.client("glue")
     started = time.monotonic()
     try:
