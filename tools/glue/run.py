@@ -40,15 +40,15 @@ class GlueRunResult(BaseModel):
     state: str
     seconds: float
     script_s3_uri: str
-    tables: dict[str, dict[str, int]] = Field(default_factory=dict)
+    table_stats: dict[str, dict[str, int]] = Field(default_factory=dict)
     log_excerpt: list[str] = Field(default_factory=list)
     note: str = ""
 
     def summary(self) -> str:
         return f"Glue job `{self.job_name}` run `{self.run_id}`: **{self.state}** in {self.seconds:.0f}s. {self.note}"
 
-    def tables(self) -> list[Table]:  # type: ignore[override]
-        rows = [[t, s.get("read"), s.get("written"), s.get("rejected"), s.get("retried")] for t, s in self.tables.items()]
+    def tables(self) -> list[Table]:
+        rows = [[t, s.get("read"), s.get("written"), s.get("rejected"), s.get("retried")] for t, s in self.table_stats.items()]
         return [Table("Glue copy", ["table", "read", "written", "rejected", "retried"], rows)]
 
 
@@ -146,11 +146,11 @@ def run_job(aws: AwsClients, options: GlueJobOptions, script: str, convert_sourc
         match = _RESULT.search(line)
         if match:
             totals = json.loads(match.group(1))
-            result.tables = {t: dict(zip(["read", "written", "rejected", "retried"], v)) for t, v in totals.items()}
+            result.table_stats = {t: dict(zip(["read", "written", "rejected", "retried"], v)) for t, v in totals.items()}
     if state != "SUCCEEDED":
         raise AwsError(f"the Glue job run ended {state}", where=f"glue job {options.job_name} run {run_id}",
                        remedy="read the job's error log (CloudWatch /aws-glue/jobs/error), fix it and start it again; "
                        "writes are idempotent puts, so a rerun loses and duplicates nothing")
-    if not result.tables:
+    if not result.table_stats:
         result.note = "The run reported no per-table counts (its output log is empty); verification decides."
     return result
