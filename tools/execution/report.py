@@ -127,6 +127,12 @@ class MigrationReport(BaseModel):
             if self.verify is not None and not self.verify.get("ok"):
                 head += " Verification found differences."
         lines = [head]
+        if self.plan is not None and self.dry_run:
+            lines.append(self.plan.summary())
+        elif self.plan is not None:
+            lines.append(f"Planned: {self.plan.total_items:,} items, {self.plan.total_write_units:,} write units "
+                         f"(${self.plan.total_cost_usd:,.4f} on demand), about {self.plan.duration_seconds:,.1f} s "
+                         f"at the tables' write throughput; the copy took {self.total.seconds:,.1f} s here.")
         if self.endpoint:
             lines.append(f"Endpoint: {self.endpoint}.")
         if self.run_dir:
