@@ -22,7 +22,14 @@ sysdeps:
 	@dpkg -s libmariadb-java >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq libmariadb-java; } \
 	  || echo "warning: could not install libmariadb-java; the local Glue test will be skipped" >&2
 
-test: $(STAMP) sysdeps
+# Third-party MCP servers the delegation tests drive, each in its own venv (their pins differ from ours).
+MCP_VENVS := .venv-mcp
+$(MCP_VENVS)/.stamp:
+	$(PYTHON) -m venv $(MCP_VENVS)/mysql && $(MCP_VENVS)/mysql/bin/pip install -q "mysql-mcp-server==0.4.4"
+	$(PYTHON) -m venv $(MCP_VENVS)/aws && $(MCP_VENVS)/aws/bin/pip install -q "awslabs.aws-dataprocessing-mcp-server==0.2.2"
+	touch $@
+
+test: $(STAMP) sysdeps $(MCP_VENVS)/.stamp
 	$(PY) -m pytest
 
 bench: $(STAMP)
@@ -32,4 +39,4 @@ schemas: $(STAMP)
 	$(PY) -m mysql2ddb.schemas
 
 clean:
-	rm -rf $(VENV) mysql2ddb-work
+	rm -rf $(VENV) $(MCP_VENVS) mysql2ddb-work

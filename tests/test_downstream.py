@@ -1,0 +1,129 @@
+"""Delegation to downstream MCP servers: real third-party servers from PyPI (a MySQL server
+pointed at the local MariaDB; an AWS data-processing server pointed at a moto server), the
+direct adapters, and readiness reports naming what is down or missing before any change."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pymysql
+import pytest
+
+from mysql2ddb.server.downstream_ports import DownstreamPorts
+from mysql2ddb.server.errors import DownstreamError
+from mysql2ddb.tools.downstream.config import load_downstream_config
+from mysql2ddb.tools.downstream.readiness import missing_mysql_privileges, readiness_report
+from mysql2ddb.tools.downstream.resilience import CircuitBreaker, call_resilient
+
+MCP_VENVS = Path(os.environ.get("MYSQL2DDB_TEST_MCP_VENVS", Path(__file__).resolve().parents[1] / ".venv-mcp"))
+MYSQL_SERVER = MCP_VENVS / "mysql" / "bin" / "mysql_mcp_server"
+AWS_SERVER = MCP_VENVS / "aws" / "bin" / "awslabs.aws-dataprocessing-mcp-server"
+needs_servers = pytest.mark.skipif(not (MYSQL_SERVER.exists() and AWS_SERVER.exists()),
+                                   reason="third-party MCP servers are installed by `make test` (.venv-mcp)")
+
+
+def mysql_server(dsn, user="root", password=""):
+    return {"command": str(MYSQL_SERVER), "env": {
+        "MYSQL_HOST": dsn.host, "MYSQL_PORT": str(dsn.port), "MYSQL_USER": user, "MYSQL_PASSWORD": password,
+        "MYSQL_DATABASE": dsn.database}, "mysql2ddb": {"services": ["mysql"]}}
+
+
+def aws_server(url):
+    return {"command": str(AWS_SERVER), "args": ["--allow-write"], "env": {
+        "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ENDPOINT_URL": url}, "mysql2ddb": {"services": ["glue", "s3"]}}
+
+
+@pytest.fixture(scope="module")
+def readonly_user(sakila_dsn):
+    conn = pymysql.connect(host=sakila_dsn.host, port=sakila_dsn.port, user="root", password="", autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute("DROP USER IF EXISTS 'm2d_ro'@'%'")
+        cur.execute("CREATE USER 'm2d_ro'@'%' IDENTIFIED BY 'ro-pass'")
+        cur.execute("GRANT SELECT ON `m2d_sakila`.* TO 'm2d_ro'@'%'")
+    yield "m2d_ro", "ro-pass"
+    with conn.cursor() as cur:
+        cur.execute("DROP USER IF EXISTS 'm2d_ro'@'%'")
+    conn.close()
+
+
+def test_grant_parsing_covers_all_privileges_and_database_scope():
+    assert missing_mysql_privileges(["GRANT ALL PRIVILEGES ON *.* TO `root`@`%`"], "shop") == []
+    assert missing_mysql_privileges(["GRANT SELECT, SHOW VIEW ON `shop`.* TO `u`@`%`"], "shop") == ["CREATE VIEW"]
+    assert missing_mysql_privileges(["GRANT SELECT, SHOW VIEW, CREATE VIEW ON `other`.* TO `u`@`%`"], "shop") == [
+        "SELECT", "SHOW VIEW", "CREATE VIEW"]
+
+
+@needs_servers
+async def test_third_party_servers_serve_mysql_glue_and_s3(sakila_dsn, aws):
+    config = load_downstream_config({"mcpServers": {"mysql": mysql_server(sakila_dsn), "aws": aws_server(aws.endpoint_url)}})
+    aws.client("s3").create_bucket(Bucket="m2d-delegation")
+    async with DownstreamPorts(config, sakila_dsn, aws) as ports:
+        assert ports.ports["mysql"].via == "mcp:mysql" and ports.ports["glue"].via == "mcp:aws"
+        assert ports.ports["dynamodb"].via == "direct"
+        report = await readiness_report(ports.ports, sakila_dsn.database)
+        assert report.ready, report.model_dump()
+        rows = await ports.ports["mysql"].query("SELECT COUNT(*) AS n FROM film")
+        assert rows == [{"n": "1000"}]
+        await ports.ports["s3"].put_text("m2d-delegation", "jobs/job.py", "print('hi')")
+        glue = ports.ports["glue"]
+        await glue.create_or_update_job("m2d-job", {"Role": "arn:aws:iam::123456789012:role/glue",
+                                                    "Command": {"Name": "glueetl", "ScriptLocation": "s3://m2d-delegation/jobs/job.py"}})
+        run_id = await glue.start_job_run("m2d-job")
+        assert await glue.job_run_state("m2d-job", run_id) == "SUCCEEDED"
+    body = aws.client("s3").get_object(Bucket="m2d-delegation", Key="jobs/job.py")["Body"].read()
+    assert body == b"print('hi')"
+
+
+@needs_servers
+async def test_missing_privilege_and_down_server_are_named_before_any_change(sakila_dsn, aws, readonly_user):
+    user, password = readonly_user
+    config = load_downstream_config({"mcpServers": {
+        "mysql": mysql_server(sakila_dsn, user, password),
+        "aws": {"command": "/nonexistent/aws-mcp-server", "mysql2ddb": {"services": ["glue", "s3"]}}}})
+    async with DownstreamPorts(config, sakila_dsn, aws) as ports:
+        report = await readiness_report(ports.ports, sakila_dsn.database)
+    by_service = {s.service: s for s in report.services}
+    assert not report.ready
+    assert by_service["mysql"].healthy and by_service["mysql"].missing == ["SHOW VIEW", "CREATE VIEW"]
+    assert "GRANT SHOW VIEW, CREATE VIEW" in by_service["mysql"].remedy
+    assert not by_service["glue"].healthy and "'aws'" in by_service["glue"].error
+    assert by_service["dynamodb"].healthy  # the direct client reaches the moto server
+
+
+async def test_direct_adapters_report_an_unreachable_endpoint(sakila_dsn):
+    from mysql2ddb.tools.aws import AwsClients, free_port
+
+    aws = AwsClients(endpoint_url=f"http://127.0.0.1:{free_port()}", max_attempts=1)
+    async with DownstreamPorts(load_downstream_config(None), sakila_dsn, aws) as ports:
+        report = await readiness_report(ports.ports, sakila_dsn.database)
+    by_service = {s.service: s for s in report.services}
+    assert by_service["mysql"].healthy and by_service["mysql"].missing == []
+    assert not by_service["dynamodb"].healthy and "endpoint" in by_service["dynamodb"].remedy
+
+
+async def test_circuit_breaker_opens_after_repeated_failures_and_half_opens_later():
+    now = [0.0]
+    breaker = CircuitBreaker("flaky", threshold=3, cooldown=10, clock=lambda: now[0])
+    calls = 0
+
+    async def failing():
+        nonlocal calls
+        calls += 1
+        raise DownstreamError("boom", where="test", remedy="none")
+
+    with pytest.raises(DownstreamError):
+        await call_resilient(breaker, failing, attempts=3, initial=0, maximum=0)
+    assert calls == 3 and breaker.state == "open"
+    with pytest.raises(DownstreamError) as info:
+        await call_resilient(breaker, failing, attempts=1)
+    assert "circuit open" in info.value.why and calls == 3
+    now[0] = 11
+    assert breaker.state == "half-open"
+
+
+async def test_validate_mcp_servers_tool(mcp_client, sakila_dsn, moto_server):
+    res = await mcp_client.call_tool("validate_mcp_servers", {"dsn": sakila_dsn.url(), "services": ["mysql"]})
+    assert res.structured_content["ready"] is True
+    assert res.structured_content["services"][0]["via"] == "direct"
