@@ -1,0 +1,302 @@
+"""The copy engine: every contract table's view into its DynamoDB table, fast, resumable, exact.
+
+Per table a producer thread streams the view in key order and cuts BatchWriteItem bodies
+(batcher.py); the event loop signs and posts them with up to `concurrency` requests in flight
+across all tables (ddb_http.py). UnprocessedItems, throttling, 5xx and dropped connections are
+retried with exponential backoff and full jitter, a bounded number of times; every re-sent
+request is counted. A table's checkpoint (checkpoint.py) is written atomically to the run
+directory at most every `checkpoint_ms`: an interrupted run resumed with the same run id
+re-sends at most the batches that were in flight, loses nothing, and counts every row once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import random
+import threading
+import time
+from typing import Any, Callable, Iterable
+
+import orjson
+from pydantic import BaseModel, Field
+
+from mysql2ddb.server.errors import ConflictError, InputError, ThrottledError
+from mysql2ddb.server.progress import NullProgress, ProgressSink
+from mysql2ddb.tools.aws import AwsClients
+from mysql2ddb.tools.db import Dsn
+from mysql2ddb.tools.execution.batcher import END, Producer
+from mysql2ddb.tools.execution.checkpoint import Batch, Frontier, TableState, decode_key
+from mysql2ddb.tools.execution.ddb_http import DynamoHttp, Retryable
+from mysql2ddb.tools.execution.rundir import RunDir
+from mysql2ddb.tools.execution.source_stream import key_order
+
+log = logging.getLogger("mysql2ddb.copy")
+
+
+class CopyOptions(BaseModel):
+    concurrency: int = Field(32, ge=1, le=1024, description="BatchWriteItem requests in flight, all tables together")
+    tables_in_parallel: int = Field(4, ge=1, le=64, description="tables copied at the same time")
+    batch_size: int = Field(25, ge=1, le=25, description="items per BatchWriteItem (DynamoDB allows 25)")
+    max_attempts: int = Field(12, ge=1, le=100, description="sends of one batch without progress before giving up")
+    backoff_base_s: float = Field(0.05, gt=0, description="first backoff ceiling; doubles each attempt (full jitter)")
+    backoff_cap_s: float = Field(5.0, gt=0, description="largest backoff ceiling")
+    request_timeout_s: float = Field(30.0, gt=0)
+    checkpoint_ms: int = Field(500, ge=0, description="state written at most this often (and at the end)")
+    queue_groups: int = Field(16, ge=1, description="ready groups of batches waiting per table (backpressure)")
+    group_batches: int = Field(8, ge=1, description="batches handed from the producer thread at once")
+    signer: str = Field("fast", pattern="^(fast|botocore)$", description="SigV4 implementation")
+    transport: str = Field("auto", pattern="^(auto|asyncio|aiohttp)$",
+                           description="HTTP client: our asyncio one, aiohttp, or auto (aiohttp behind a proxy)")
+    fast_rows: bool = Field(True, description="decode rows with the generated decoder (False: PyMySQL's own)")
+    totals: dict[str, int] = Field(default_factory=dict, description="expected rows per table, for progress")
+
+
+class TableCopyStats(BaseModel):
+    table: str
+    read: int = Field(description="source rows read (each counted once, resumed runs included)")
+    written: int = Field(description="items acknowledged by DynamoDB")
+    rejected: int = Field(description="rows in rejects/<table>.jsonl")
+    retried: int = Field(description="requests re-sent: throttling, UnprocessedItems, errors, dropped connections")
+    seconds: float
+    items_per_s: float
+
+
+def spec_sha256(spec: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def default_converter(spec: dict[str, Any]) -> tuple[Callable[[Any], dict], tuple[type[BaseException], ...]]:
+    from mysql2ddb.tools.execution.convert import RowRejected, build_converter
+
+    return build_converter(spec), (RowRejected,)
+
+
+def stats_of(state: TableState) -> TableCopyStats:
+    seconds = round(state.seconds, 3)
+    return TableCopyStats(table=state.table, read=state.rows, written=state.written, rejected=state.rejected,
+                          retried=state.retried, seconds=seconds,
+                          items_per_s=round(state.written / state.seconds, 1) if state.seconds > 0 else 0.0)
+
+
+class _Shared:
+    """What the tables of one copy share: the HTTP session, the sender workers (as many as
+    requests may be in flight) and their queue, the options, the progress sink."""
+
+    def __init__(self, http: DynamoHttp, options: CopyOptions, progress: ProgressSink):
+        self.http = http
+        self.options = options
+        self.progress = progress
+        self.queue: asyncio.Queue = asyncio.Queue(maxsize=options.concurrency)
+        self.workers = [asyncio.ensure_future(self._worker()) for _ in range(options.concurrency)]
+
+    async def _worker(self) -> None:
+        queue = self.queue
+        while True:
+            table_copy, batch = await queue.get()
+            await table_copy.send(batch)
+
+    async def close(self) -> None:
+        for worker in self.workers:
+            worker.cancel()
+        await asyncio.gather(*self.workers, return_exceptions=True)
+
+
+class TableCopy:
+    def __init__(self, shared: _Shared, spec: dict[str, Any], dsn: Dsn, run: RunDir,
+                 converter: Callable[[dict], tuple[Callable, tuple]]):
+        self.shared = shared
+        self.options = shared.options
+        self.spec = spec
+        self.table = spec["table"]
+        self.view = spec.get("view") or f"ddb_{self.table.lower()}_view"
+        self.dsn = dsn
+        self.run = run
+        self.converter = converter
+        self.error: BaseException | None = None
+        self.closed = False
+        self.pending = 0
+        self.idle = asyncio.Event()
+        self.frontier: Frontier | None = None
+        self._last_progress = 0.0
+
+    def _state(self) -> TableState:
+        keys = key_order(self.spec)
+        sha = spec_sha256(self.spec)
+        state = self.run.load_state(self.table)
+        if state is None:
+            return TableState(table=self.table, view=self.view, spec_sha256=sha, key_columns=[k for k, _ in keys])
+        if state.spec_sha256 != sha:
+            raise ConflictError(
+                f"the conversion spec of {self.table} changed since run {self.run.run_id} started",
+                where=f"resume {self.run.run_id}",
+                remedy="start a new run (omit --resume): its items would not match those already written")
+        return state
+
+    async def copy(self) -> TableCopyStats:
+        state = self._state()
+        if state.done:
+            return stats_of(state)
+        loop = asyncio.get_running_loop()
+        started = time.monotonic()
+        seconds_before = state.seconds
+        state.runs += 1
+        frontier = self.frontier = Frontier(state, self.run.save_state, self.options.checkpoint_ms / 1000.0)
+        convert, rejections = self.converter(self.spec)
+        reject_path = self.run.reject_path(self.table)
+        reject_path.parent.mkdir(parents=True, exist_ok=True)
+        reject_file = open(reject_path, "a+b")
+        reject_file.truncate(state.reject_bytes)  # lines past the checkpoint will be written again
+        reject_file.seek(state.reject_bytes)
+        inbox: asyncio.Queue = asyncio.Queue()
+        slots = threading.Semaphore(self.options.queue_groups)
+        stop = threading.Event()
+        producer = Producer(
+            dsn=self.dsn, table=self.table, view=self.view, keys=key_order(self.spec), after=decode_key(state.last_key),
+            convert=convert, rejections=rejections, reject_file=reject_file,
+            deliver=lambda item: loop.call_soon_threadsafe(inbox.put_nowait, item), slots=slots, stop=stop,
+            batch_size=self.options.batch_size, group_batches=self.options.group_batches, fast=self.options.fast_rows)
+        thread = threading.Thread(target=producer.run, name=f"copy-{self.table}", daemon=True)
+        thread.start()
+        finished = False
+        outbox = self.shared.queue
+        try:
+            while True:
+                group = await inbox.get()
+                if group is END:
+                    break
+                if isinstance(group, BaseException):
+                    raise group
+                slots.release()
+                for batch in group:
+                    if self.error is not None:
+                        raise self.error
+                    if batch.count == 0:
+                        frontier.ack(batch)
+                        continue
+                    self.pending += 1
+                    await outbox.put((self, batch))
+                self._report()
+            while self.pending and self.error is None:
+                self.idle.clear()
+                await self.idle.wait()
+            if self.error is not None:
+                raise self.error
+            finished = True
+        finally:
+            self.closed = True  # queued batches are dropped, late acknowledgements ignored
+            stop.set()
+            await asyncio.to_thread(thread.join, 30)
+            reject_file.close()
+            frontier.flush(done=finished, seconds=seconds_before + (time.monotonic() - started))
+        self._report(final=True)
+        return stats_of(frontier.state)
+
+    def _report(self, final: bool = False) -> None:
+        now = time.monotonic()
+        if not final and now - self._last_progress < 0.5:
+            return
+        self._last_progress = now
+        fr = self.frontier
+        st = fr.state
+        rows = st.rows if final else fr.rows
+        total = self.options.totals.get(self.table, rows if final else None)
+        self.shared.progress.update(
+            f"copy {self.table}", rows, total,
+            f"{fr.written:,} written, {st.rejected:,} rejected, {st.retried + fr.retried:,} retried")
+
+    async def send(self, batch: Batch) -> None:
+        """Write one batch until DynamoDB has all of it (a sender worker runs this; it never
+        raises but for cancellation: a failure stops the table)."""
+        try:
+            if self.closed or self.error is not None:
+                return
+            await self._write(batch)
+            if not self.closed:
+                self.frontier.ack(batch)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - handed to the table's own task
+            if self.error is None:
+                self.error = exc
+            self.idle.set()
+        finally:
+            self.pending -= 1
+            if self.pending <= 0:
+                self.idle.set()
+
+    async def _write(self, batch: Batch) -> None:
+        opts = self.options
+        frontier = self.frontier
+        http = self.shared.http
+        body = batch.body
+        attempt = 0
+        while True:
+            try:
+                unprocessed = await http.batch_write(body, self.table)
+            except Retryable as exc:
+                attempt += 1
+                if attempt >= opts.max_attempts:
+                    raise ThrottledError(
+                        f"BatchWriteItem into {self.table} failed {attempt} times in a row ({exc})",
+                        where=f"copy {self.table}",
+                        remedy="the run is checkpointed: resume it later with --resume "
+                               f"{self.run.run_id}; raise the table's capacity or lower the concurrency") from None
+                frontier.retried += 1
+                await asyncio.sleep(self._backoff(attempt))
+                continue
+            if not unprocessed:
+                return
+            left = sum(len(v) for v in unprocessed.values())
+            attempt = attempt + 1 if left >= batch.count else 1  # progress resets the count
+            if attempt >= opts.max_attempts:
+                raise ThrottledError(
+                    f"{left} item(s) of a batch into {self.table} stayed unprocessed after {attempt} attempts",
+                    where=f"copy {self.table}",
+                    remedy=f"resume later with --resume {self.run.run_id}; raise the table's write capacity")
+            frontier.retried += 1
+            body = orjson.dumps({"RequestItems": unprocessed})
+            await asyncio.sleep(self._backoff(attempt))
+
+    def _backoff(self, attempt: int) -> float:
+        ceiling = min(self.options.backoff_cap_s, self.options.backoff_base_s * (2 ** (attempt - 1)))
+        return random.uniform(0, ceiling)
+
+
+async def copy_tables(specs: dict[str, dict], dsn: Dsn, aws: AwsClients, run: RunDir, *,
+                      tables: Iterable[str] | None = None, options: CopyOptions | None = None,
+                      progress: ProgressSink | None = None,
+                      converter: Callable[[dict], tuple[Callable, tuple]] | None = None) -> list[TableCopyStats]:
+    """Copy each named table (all specs when `tables` is None) into DynamoDB; tables in parallel.
+    Resumes from the run directory's checkpoints. Returns one TableCopyStats per table, in order.
+    `converter` (tests) replaces build_converter: spec -> (convert, rejection exception types)."""
+    options = options or CopyOptions()
+    progress = progress or NullProgress()
+    names = list(tables) if tables is not None else list(specs)
+    missing = [n for n in names if n not in specs]
+    if missing:
+        raise InputError(f"no conversion spec for {', '.join(missing)}", where="copy",
+                         remedy="name tables of the contract: " + ", ".join(specs))
+    connections = options.concurrency + 4
+    async with DynamoHttp(aws, connections=connections, timeout_s=options.request_timeout_s,
+                          signer=options.signer, transport=options.transport) as http:
+        shared = _Shared(http, options, progress)
+        gate = asyncio.Semaphore(options.tables_in_parallel)
+
+        async def one(name: str) -> TableCopyStats:
+            async with gate:
+                spec = {**specs[name], "table": specs[name].get("table", name)}
+                return await TableCopy(shared, spec, dsn, run, converter or default_converter).copy()
+
+        tasks = [asyncio.ensure_future(one(n)) for n in names]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except BaseException:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        finally:
+            await shared.close()

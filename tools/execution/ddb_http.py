@@ -1,0 +1,166 @@
+"""DynamoDB BatchWriteItem over HTTP: bodies already in DynamoDB JSON, SigV4-signed, many in flight.
+
+boto3 spends ~60 us an item building and parsing requests; posting ready-made JSON bodies costs a
+few. Two transports: our keep-alive HTTP/1.1 client (http11.py, the default: ~60 us a request)
+and aiohttp (~240 us a request; used when an HTTP(S)_PROXY applies, or on request). Responses are classified here: done, some items unprocessed (re-sent by the caller), a
+retryable failure (throttling, 5xx, a dropped or timed-out connection, a bad checksum) or a
+terminal one (mapped onto our error hierarchy, named with its AWS code).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import boto3
+import orjson
+
+from mysql2ddb.server.errors import AwsError, ConfigError, NotFoundError
+from mysql2ddb.tools.aws import AwsClients
+from mysql2ddb.tools.execution.http11 import HttpError, HttpPool
+from mysql2ddb.tools.execution.sigv4 import FastSigner, botocore_headers
+
+BATCH_WRITE = "DynamoDB_20120810.BatchWriteItem"
+RETRYABLE_CODES = {
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+    "InternalServerError", "InternalFailure", "ServiceUnavailable", "TransactionInProgressException",
+    "ExpiredTokenException", "RequestTimeout", "RequestTimeoutException",
+}
+ALL_DONE = b'{"UnprocessedItems":{}}'
+THROTTLE_CODES = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+
+
+class Retryable(Exception):
+    """The request may succeed when sent again (`kind` says why, for the counts)."""
+
+    def __init__(self, kind: str, detail: str):
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+        self.detail = detail
+
+
+def endpoint_for(aws: AwsClients) -> str:
+    return (aws.endpoint_url or f"https://dynamodb.{aws.region}.amazonaws.com").rstrip("/")
+
+
+def credentials_for(aws: AwsClients) -> Any:
+    session = getattr(aws, "_session", None) or boto3.session.Session(region_name=aws.region)
+    creds = session.get_credentials()
+    if creds is None:
+        raise ConfigError("no AWS credentials", where="copy engine",
+                          remedy="configure credentials (aws configure / AWS_PROFILE) or use --endpoint-url embedded")
+    return creds
+
+
+def proxied(url: str) -> bool:
+    """True when the environment routes `url` through an HTTP proxy (only aiohttp speaks to one)."""
+    import urllib.request
+
+    host = urlsplit(url).hostname or ""
+    proxies = urllib.request.getproxies()
+    return bool(proxies.get(urlsplit(url).scheme)) and not urllib.request.proxy_bypass(host)
+
+
+def _error_code(data: bytes) -> tuple[str, str]:
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return "", data[:200].decode("utf-8", "replace")
+    code = str(doc.get("__type", "")).rsplit("#", 1)[-1]
+    return code, str(doc.get("message") or doc.get("Message") or "")
+
+
+class DynamoHttp:
+    """One aiohttp session for a copy: `batch_write(body)` returns the UnprocessedItems (or None)."""
+
+    def __init__(self, aws: AwsClients, *, connections: int = 64, timeout_s: float = 30.0, signer: str = "fast",
+                 transport: str = "auto"):
+        self.url = endpoint_for(aws)
+        self.region = aws.region
+        self._creds = credentials_for(aws)
+        self._fast = FastSigner(self._creds, aws.region, self.url) if signer == "fast" else None
+        self._connections = connections
+        self._timeout_s = timeout_s
+        if transport == "auto":
+            transport = "aiohttp" if proxied(self.url) else "asyncio"
+        self.transport = transport
+        self._session: aiohttp.ClientSession | None = None
+        self._pool: HttpPool | None = None
+
+    async def __aenter__(self) -> "DynamoHttp":
+        if self.transport == "asyncio":
+            self._pool = HttpPool(self.url, timeout_s=self._timeout_s)
+        else:
+            timeout = aiohttp.ClientTimeout(total=self._timeout_s, sock_connect=min(10.0, self._timeout_s))
+            connector = aiohttp.TCPConnector(limit=self._connections, ttl_dns_cache=300, keepalive_timeout=30)
+            self._session = aiohttp.ClientSession(connector=connector, timeout=timeout, trust_env=True,
+                                                  skip_auto_headers=("User-Agent",), raise_for_status=False)
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    def _headers(self, target: str, body: bytes) -> dict[str, str]:
+        if self._fast is not None:
+            return self._fast.headers(target, body)
+        return botocore_headers(self._creds, self.region, self.url, target, body)
+
+    async def post(self, target: str, body: bytes) -> tuple[int, bytes]:
+        if self._pool is not None:
+            headers = self._fast.header_block(target, body) if self._fast is not None else self._headers(target, body)
+            try:
+                resp = await self._pool.post(headers, body)
+            except HttpError as exc:
+                raise Retryable("connection", str(exc)) from None
+            crc = resp.header(b"x-amz-crc32")
+            if crc is not None and int(crc) != zlib.crc32(resp.body) & 0xFFFFFFFF:
+                raise Retryable("connection", "response checksum mismatch")
+            return resp.status, resp.body
+        assert self._session is not None, "use `async with DynamoHttp(...)`"
+        headers = self._headers(target, body)
+        try:
+            async with self._session.post(self.url, data=body, headers=headers) as resp:
+                data = await resp.read()
+                crc = resp.headers.get("x-amz-crc32")
+                if crc is not None and resp.headers.get("Content-Encoding") is None \
+                        and int(crc) != zlib.crc32(data) & 0xFFFFFFFF:
+                    raise Retryable("connection", "response checksum mismatch")
+                return resp.status, data
+        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, asyncio.TimeoutError) as exc:
+            raise Retryable("connection", f"{type(exc).__name__}: {exc}") from None
+
+    async def batch_write(self, body: bytes, table: str) -> dict[str, Any] | None:
+        """Send one BatchWriteItem; the UnprocessedItems request map, or None when all were written.
+        Raises Retryable, or a terminal AwsError/NotFoundError/ConfigError."""
+        status, data = await self.post(BATCH_WRITE, body)
+        if status == 200 and data == ALL_DONE:
+            return None
+        if status == 200:
+            try:
+                unprocessed = orjson.loads(data).get("UnprocessedItems")
+            except orjson.JSONDecodeError:
+                raise Retryable("connection", "unreadable BatchWriteItem response") from None
+            return unprocessed or None
+        code, message = _error_code(data)
+        if code in THROTTLE_CODES:
+            raise Retryable("throttled", f"{code}: {message}")
+        if status >= 500 or code in RETRYABLE_CODES:
+            raise Retryable("server", f"HTTP {status} {code}: {message}")
+        where = f"BatchWriteItem into {table} at {self.url}"
+        if code == "ResourceNotFoundException":
+            raise NotFoundError(f"{code}: {message}", where=where,
+                                remedy="create the table first (mysql2ddb tables ... --apply), or check the region")
+        if code in ("AccessDeniedException", "UnrecognizedClientException", "InvalidSignatureException",
+                    "MissingAuthenticationTokenException"):
+            raise ConfigError(f"{code}: {message}", where=where,
+                              remedy="grant dynamodb:BatchWriteItem on the table to these credentials; check the region")
+        raise AwsError(f"HTTP {status} {code or 'error'}: {message}", where=where,
+                       remedy="read the AWS message above: a ValidationException names the attribute or key at fault")
