@@ -169,7 +169,8 @@ async def migrate(contract: Contract | dict | str | Path, dsn: Dsn, aws: AwsClie
         with report.phase("tables") as row:
             row.detail = await asyncio.to_thread(stages.create_tables, subset, catalog, aws, warm, progress)
         with report.phase("copy") as row:
-            stats = await stages.copy(subset, catalog, dsn, aws, run, options.copy_options, progress)
+            totals = {t.table: t.items for t in report.plan.table_plans}
+            stats = await stages.copy(subset, catalog, dsn, aws, run, options.copy_options, progress, totals)
             report.set_tables(stats)
             report.rejects = stages.reject_files(run, stats)
             row.detail = f"{report.total.written:,} written, {report.total.rejected:,} rejected"
@@ -200,10 +201,10 @@ def save_report(workspace: Workspace, run: Any, report: MigrationReport, *, fini
     from mysql2ddb.server.render import to_markdown
 
     try:
-        name = "report.json" if finished else "report.failed.json"
-        run.write_json(name, report) if hasattr(run, "write_json") else None
-        if finished and hasattr(run, "write_report"):
+        if finished:
             run.write_report(report)
+        else:
+            run.write_json("report.failed.json", report)
         workspace.write_json(REPORT_PATH, report)
         workspace.write_text(REPORT_MD_PATH, to_markdown(report))
     except OSError as exc:  # the report must never hide the run's own outcome

@@ -4,7 +4,6 @@ needs. Keeping these seams in one place keeps pipeline.py about order and safety
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from mysql2ddb.server.errors import ConflictError, ContractError
@@ -112,28 +111,37 @@ def conflict_error(found: list[dict[str, Any]]) -> ConflictError:
 def open_run(workspace: Workspace, contract: Contract, run_id: str | None) -> Any:
     from mysql2ddb.tools.execution.rundir import RunDir
 
-    if run_id:
-        return RunDir.open(workspace.root, run_id)
-    return RunDir.create(workspace.root, contract)
+    if not run_id:
+        return RunDir.create(workspace.root, contract)
+    run = RunDir.open(workspace.root, run_id)
+    from mysql2ddb.tools.contract.load import load_contract
+    from mysql2ddb.tools.modeling.approvals import contract_sha256
+
+    if contract_sha256(load_contract(run.read_contract())) != contract_sha256(contract):
+        raise ConflictError(
+            f"the contract differs from the one run {run_id} started with",
+            where="--resume",
+            remedy=f"resume with the run's own copy ({run.contract_path}), or start a new run without --resume",
+        )
+    return run
 
 
 async def copy(contract: Contract, catalog: Any, dsn: Dsn, aws: AwsClients, run: Any, copy_options: Any,
-               progress: Any) -> list[Any]:
-    from mysql2ddb.tools.execution.copy_engine import copy_tables
+               progress: Any, totals: dict[str, int] | None = None) -> list[Any]:
+    """Copy the contract's tables; `totals` (items per table, from the plan) sizes the progress bars."""
+    from mysql2ddb.tools.execution.copy_engine import CopyOptions, copy_tables
     from mysql2ddb.tools.execution.spec import contract_specs
 
+    options = copy_options or CopyOptions()
+    if totals and not options.totals:
+        options = options.model_copy(update={"totals": totals})
     specs = contract_specs(contract, catalog)
     return await copy_tables(specs, dsn, aws, run, tables=[t.table for t in contract.tables],
-                             options=copy_options, progress=progress)
+                             options=options, progress=progress)
 
 
 def reject_files(run: Any, stats: list[Any]) -> dict[str, str]:
-    out = {}
-    for s in stats:
-        if getattr(s, "rejected", 0):
-            path = Path(run.root) / "rejects" / f"{s.table}.jsonl"
-            out[s.table] = str(path)
-    return out
+    return {s.table: str(run.reject_path(s.table)) for s in stats if getattr(s, "rejected", 0)}
 
 
 def verify_result(contract: Contract, dsn: Dsn, aws: AwsClients, catalog: Any, progress: Any) -> Any:
