@@ -1,0 +1,116 @@
+"""`mysql2ddb demo`: Sakila end to end on the embedded default, the README's first command.
+
+Analysis of the live schema and the shared workload capture, the access-pattern registry, a
+recommended design with its validation, cost and data model, the shared contract validated
+against the live database, then views, tables on the embedded AWS endpoint, copy, verification
+and the report. The demo answers the approval gates itself and says so in each record."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.rule import Rule
+
+from mysql2ddb.server.cli.common import EXIT_INVALID, handle_errors, workspace
+from mysql2ddb.server.progress import terminal_progress
+from mysql2ddb.server.render import print_rich
+from mysql2ddb.tools import corpora
+from mysql2ddb.tools.aws import EMBEDDED, aws_clients
+from mysql2ddb.tools.db import Dsn
+
+DEMO_DSN = "mysql://root@127.0.0.1:3306/sakila_demo"
+DEMO_NOTE = "recorded by `mysql2ddb demo` (a non-interactive demonstration, not a user's approval)"
+
+
+def _step(console: Console, title: str, fn: Callable[[], Any]) -> Any:
+    console.print(Rule(f"[bold]{title}"))
+    value = fn()
+    if value is not None and hasattr(value, "tables"):
+        print_rich(value, console)
+    return value
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    @handle_errors
+    def demo(
+        dsn: str = typer.Option(DEMO_DSN, "--dsn", help="database to load Sakila into (it is replaced)"),
+        endpoint_url: Optional[str] = typer.Option(EMBEDDED, "--endpoint-url", help="'embedded' (default) or a URL; empty for real AWS"),
+        region: str = typer.Option("us-east-1", "--region"),
+    ) -> None:
+        """Run Sakila end to end: analysis, modeling, the shared contract, views, tables, copy, verification, report."""
+        console = Console()
+        ws = workspace()
+        target = Dsn.parse(dsn)
+        shared = corpora.shared_dir()
+        capture = shared / "corpora" / "sakila" / "workload-capture"
+
+        _step(console, f"Loading Sakila into {target.redacted()}", lambda: corpora.ensure_sakila(target, force=True) and None)
+        schema = _step(console, "Stage 1: schema analysis", lambda: _analyze_schema(target, ws))
+        logs = _step(console, "Stage 1: query-log analysis (shared workload capture)",
+                     lambda: _analyze_logs([capture / "general.log.gz"], ws))
+        _step(console, "Stage 2: access patterns, design, validation, cost", lambda: _model(schema, logs, ws))
+        contract = _step(console, "Stage 2: the shared contract, validated against the live database",
+                         lambda: _contract(shared / "corpora" / "sakila" / "contract.json", target, ws))
+        console.print(Rule("[bold]Stage 3: views, tables, copy, verification"))
+        report = _migrate(contract, target, endpoint_url or None, region, ws, console)
+        print_rich(report, console)
+        from mysql2ddb.tools.workflow import workflow_status
+
+        _step(console, "Where the migration stands", lambda: workflow_status(ws))
+        console.print(f"Artifacts: {ws.root}")
+        if not report.ok:
+            raise typer.Exit(EXIT_INVALID)
+
+
+def _analyze_schema(dsn: Dsn, ws: Any) -> Any:
+    from mysql2ddb.tools.analysis.schema import analyze_schema, write_schema_artifacts
+
+    analysis = asyncio.run(analyze_schema(dsn))
+    write_schema_artifacts(analysis, ws)
+    return analysis
+
+
+def _analyze_logs(paths: list[Path], ws: Any) -> Any:
+    from mysql2ddb.tools.analysis.logs.analyze import analyze_logs, write_log_artifacts
+
+    analysis = analyze_logs(paths)
+    write_log_artifacts(analysis, ws)
+    return analysis
+
+
+def _model(schema: Any, logs: Any, ws: Any) -> Any:
+    from mysql2ddb.tools.modeling import demo_flow
+
+    return demo_flow.model_and_approve(schema, logs, ws, note=DEMO_NOTE)
+
+
+def _contract(path: Path, dsn: Dsn, ws: Any) -> Any:
+    from mysql2ddb.tools.contract.load import load_contract
+    from mysql2ddb.tools.contract.validate import validate_contract
+    from mysql2ddb.tools.modeling.approvals import contract_sha256, record_approval
+
+    shutil.copyfile(path, ws.path("contract.json"))
+    contract = load_contract(ws.path("contract.json"))
+    validation = asyncio.run(validate_contract(contract.dump(), dsn))
+    if not validation.valid:
+        return validation
+    record_approval(ws, "contract", "contract.json", "approved", DEMO_NOTE, None, contract_sha256(contract))
+    return contract
+
+
+def _migrate(contract: Any, dsn: Dsn, endpoint: str | None, region: str, ws: Any, console: Console) -> Any:
+    from mysql2ddb.tools.execution.pipeline import MigrateOptions, migrate
+
+    progress = terminal_progress()
+    try:
+        with aws_clients(endpoint, region, say=console.print) as aws:
+            return asyncio.run(migrate(contract, dsn, aws, ws, MigrateOptions(), progress,
+                                       on_plan=lambda plan: print_rich(plan, console)))
+    finally:
+        progress.close()
