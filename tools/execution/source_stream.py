@@ -81,9 +81,9 @@ def stream_query(view: str, keys: list[tuple[str, bool]], after: tuple | None = 
         if binary:
             alias = f"{EXTRA_PREFIX}{i}"
             select.append(exp.alias_(expr.copy(), sql.ident(alias)))
-            order.append(exp.Ordered(this=exp.column(sql.ident(alias)), desc=False))
+            order.append(exp.Ordered(this=exp.column(sql.ident(alias)), desc=False, nulls_first=True))
         else:
-            order.append(exp.Ordered(this=expr.copy(), desc=False))
+            order.append(exp.Ordered(this=expr.copy(), desc=False, nulls_first=True))
     query = exp.select(*select).from_(sql.table(view))
     params: list[Any] = []
     if after is not None:
