@@ -22,6 +22,7 @@ CLI_MODULES = (
     "mysql2ddb.server.cli.execution",
     "mysql2ddb.server.cli.workflow",
     "mysql2ddb.server.cli.glue",
+    "mysql2ddb.server.cli.gates",
     "mysql2ddb.server.cli.demo",
 )
 
