@@ -17,6 +17,7 @@ HERE = Path(__file__).resolve().parent
 # file name -> "module:Model"
 MODELS: dict[str, str] = {
     "migration_contract.schema.json": "mysql2ddb.tools.contract.model:Contract",
+    "approvals.schema.json": "mysql2ddb.tools.modeling.approvals:ApprovalLog",
 }
 
 
