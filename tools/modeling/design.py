@@ -229,42 +229,73 @@ class Design(_Strict):
         return None
 
 
+_REF = re.compile(r"`?([A-Za-z_][A-Za-z0-9_$]*)`?\.`?([A-Za-z_][A-Za-z0-9_$]*)`?")
+_FROM = re.compile(r"\b(?:FROM|JOIN)\s+`?([A-Za-z_][A-Za-z0-9_$]*)`?", re.IGNORECASE)
+
+
+def _fragments(attr: Attribute) -> list[str]:
+    """Every SQL fragment of an attribute: select columns, join conditions, conditions, cases."""
+    texts: list[str] = []
+    for part in (attr.join, attr.calculation):
+        if part is None:
+            continue
+        for hop in getattr(part, "joins", None) or []:
+            texts += [hop.select_column, hop.join_condition]
+        for name in ("select_column", "join_condition", "condition"):
+            value = getattr(part, name, None)
+            if isinstance(value, str):
+                texts.append(value)
+        texts += list(getattr(part, "join_conditions", None) or [])
+        construction = getattr(part, "construction", None)
+        if construction is not None:
+            texts += list(construction.select_columns.values()) + [construction.order_by or ""]
+        for case in getattr(part, "cases", None) or []:
+            texts += [case.when, case.then]
+    return [t for t in texts if t]
+
+
 def attribute_tables(attr: Attribute) -> list[str]:
-    """MySQL tables an attribute reads besides its source table (join and aggregate targets)."""
+    """MySQL tables an attribute reads besides its source table: join/aggregate targets and
+    tables its fragments name (`film_actor` in a json-construction's subquery)."""
     out: list[str] = []
-    join = attr.join
-    if join is not None:
-        hops = getattr(join, "joins", None)
-        if hops:
-            out += [h.target_table for h in hops]
-        target = getattr(join, "target_table", None)
+    for part in (attr.join, attr.calculation):
+        if part is None:
+            continue
+        out += [h.target_table for h in getattr(part, "joins", None) or []]
+        target = getattr(part, "target_table", None)
         if target:
             out.append(target)
-    calc = attr.calculation
-    target = getattr(calc, "target_table", None) if calc is not None else None
-    if target:
-        out.append(target)
-    return out
+    for text in _fragments(attr):
+        out += [t for t, _ in _REF.findall(text)] + _FROM.findall(text)
+    return [t for t in dict.fromkeys(out) if t != attr.source_table]
 
 
 def attribute_sources(attr: Attribute) -> list[tuple[str, str]]:
-    """(table, column) pairs an attribute reads: its source columns, and `t.c` select columns of joins."""
+    """(table, column) pairs an attribute reads: its source columns, and every `t.c` in its
+    fragments (select columns and the join columns they go through)."""
     pairs = [(attr.source_table, c) for c in attr.source_columns]
-    join = attr.join
-    selects: list[str] = []
-    if join is not None:
-        for hop in getattr(join, "joins", None) or []:
-            selects.append(hop.select_column)
-        if getattr(join, "select_column", None):
-            selects.append(join.select_column)
-        construction = getattr(join, "construction", None)
-        if construction is not None:
-            selects += list(construction.select_columns.values())
-    calc = attr.calculation
-    if calc is not None and getattr(calc, "select_column", None):
-        selects.append(calc.select_column)
-    for text in selects:
-        for table, column in re.findall(r"`?([A-Za-z_][A-Za-z0-9_$]*)`?\.`?([A-Za-z_][A-Za-z0-9_$]*)`?", text):
-            if (table, column) not in pairs:
-                pairs.append((table, column))
+    for text in _fragments(attr):
+        for pair in _REF.findall(text):
+            if pair not in pairs:
+                pairs.append(pair)
     return pairs
+
+
+_EXPR_WORDS = {
+    "set", "remove", "add", "delete", "and", "or", "not", "between", "in", "if_not_exists", "list_append",
+    "attribute_exists", "attribute_not_exists", "attribute_type", "begins_with", "contains", "size", "true", "false",
+}
+
+
+def expression_attributes(text: str | None) -> list[str]:
+    """Attribute names a DynamoDB expression reads or writes (`held_by = :s AND size(x) > :n`
+    -> ['held_by', 'x']): identifiers that are not `:values`, `#names`, keywords or quoted text."""
+    if not text:
+        return []
+    text = re.sub(r"'[^']*'|\"[^\"]*\"", " ", text)
+    out: list[str] = []
+    for match in re.finditer(r"(?<![:#\w.])([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()", text):
+        name = match.group(1)
+        if name.lower() not in _EXPR_WORDS and name not in out:
+            out.append(name)
+    return out
