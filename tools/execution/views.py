@@ -1,0 +1,137 @@
+"""The view compiler: each contract table becomes `CREATE OR REPLACE VIEW ddb_<table>_view`, one
+row per item, columns named after the attributes (the copy engine, the copy plan, the verifier and
+the Glue job all read these views).
+
+A single-entity table is one SELECT over its source table. A multi-entity table is a UNION ALL of
+one SELECT per entity (§1): columns pk and sk (built from the entity's templates), then the union
+of the entities' attributes by first appearance, NULL where an entity lacks one, then
+`entity_type` (the entity's name, unless the contract declares that attribute itself).
+
+`apply_views` compiles EVERY view before creating any (a bad fragment refuses the whole contract
+with nothing created), then creates them and reads each view's columns back from
+information_schema: the set must equal the contract's attributes.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+from sqlglot import exp
+
+from mysql2ddb.server.errors import ContractError, DatabaseError
+from mysql2ddb.server.progress import NullProgress, ProgressSink
+from mysql2ddb.server.render import Table
+from mysql2ddb.tools import sql
+from mysql2ddb.tools.contract.catalog import Catalog, read_catalog
+from mysql2ddb.tools.contract.model import Contract, ContractTable
+from mysql2ddb.tools.db import Dsn, async_connection, map_db_error
+from mysql2ddb.tools.execution.spec import ENTITY_TYPE, view_columns
+from mysql2ddb.tools.execution.views_exprs import SRC, SelectBuilder
+
+
+def _select(builder: SelectBuilder, columns: list[tuple[str, exp.Expression]]) -> exp.Select:
+    query = exp.select(*[exp.alias_(value, sql.ident(name)) for name, value in columns]).from_(
+        sql.table(builder.source, alias=SRC))
+    for join in builder.joins:
+        query = query.join(join)
+    return query
+
+
+def compile_query(table: ContractTable, catalog: Catalog) -> exp.Expression:
+    """The view's query (SELECT, or UNION ALL of one SELECT per entity)."""
+    names = [name for name, _, _ in view_columns(table, catalog)]
+    if not table.is_multi_entity:
+        builder = SelectBuilder(table, None, catalog)
+        values = {attr.name: builder.add(attr) for attr in table.attributes}
+        return _select(builder, [(name, values[name]) for name in names])
+    if not table.entities:
+        raise ContractError("a multi-entity table without entities", where=f"{table.table}.entities",
+                            remedy="list the entities, each with its source_table, templates and attributes")
+    selects = []
+    for entity in table.entities:
+        builder = SelectBuilder(table, entity, catalog)
+        values: dict[str, exp.Expression] = {}
+        for attr in entity.attributes:
+            values[attr.name] = builder.add(attr)
+        values[table.pk] = builder.template(entity.pk_template, f"{builder.where}.pk_template")
+        if table.sk:
+            values[table.sk] = builder.template(entity.sk_template, f"{builder.where}.sk_template")
+        values.setdefault(ENTITY_TYPE, exp.Literal.string(entity.entity_type))
+        selects.append(_select(builder, [(name, values.get(name, exp.null())) for name in names]))
+    query: exp.Expression = selects[0]
+    for other in selects[1:]:
+        query = exp.union(query, other, distinct=False)
+    return query
+
+
+def compile_view(table: ContractTable, catalog: Catalog) -> exp.Create:
+    """CREATE OR REPLACE VIEW `ddb_<table lower>_view` AS <query>."""
+    return exp.Create(this=sql.table(table.view_name), kind="VIEW", replace=True,
+                      expression=compile_query(table, catalog))
+
+
+def views_sql(contract: Contract, catalog: Catalog) -> dict[str, str]:
+    """view name -> CREATE VIEW text (what --apply would run; nothing is executed)."""
+    return {t.view_name: sql.render(compile_view(t, catalog)) for t in contract.tables}
+
+
+class ViewOutcome(BaseModel):
+    table: str
+    view: str
+    columns: list[str] = Field(description="the view's columns as information_schema lists them")
+    sql: str
+
+
+class ViewsResult(BaseModel):
+    database: str
+    views: list[ViewOutcome]
+
+    def tables(self) -> list[Table]:
+        return [Table("Views", ["table", "view", "columns"],
+                      [[v.table, v.view, len(v.columns)] for v in self.views])]
+
+    def summary(self) -> str:
+        return f"{len(self.views)} view(s) created or replaced in {self.database}; each view's columns match its attributes"
+
+
+def expected_columns(table: ContractTable, catalog: Catalog) -> list[str]:
+    return [name for name, _, _ in view_columns(table, catalog)]
+
+
+def check_columns(table: ContractTable, expected: list[str], actual: list[str]) -> None:
+    missing = [c for c in expected if c not in actual]
+    extra = [c for c in actual if c not in expected]
+    if missing or extra:
+        raise DatabaseError(
+            f"view {table.view_name} has columns {actual}, not the contract's attributes"
+            + (f"; missing {missing}" if missing else "") + (f"; unexpected {extra}" if extra else ""),
+            where=f"view {table.view_name}",
+            remedy="attribute names must be distinct ignoring case (MySQL column names are); rename them and rerun")
+
+
+async def apply_views(contract: Contract, dsn: Dsn, *, progress: ProgressSink | None = None,
+                      catalog: Catalog | None = None) -> ViewsResult:
+    """Compile every view (refusing the contract before anything exists if one fragment is bad),
+    create or replace them, then check each view's column set against the attributes."""
+    progress = progress or NullProgress()
+    catalog = catalog or await read_catalog(dsn)
+    compiled = [(t, sql.render(compile_view(t, catalog))) for t in contract.tables]
+    total = len(compiled)
+    async with async_connection(dsn, where="create views") as conn:
+        for done, (table, text) in enumerate(compiled):
+            progress.update("views", done, total, f"creating {table.view_name}")
+            try:
+                async with conn.cursor() as cur:
+                    await cur.execute(text)
+            except Exception as exc:  # noqa: BLE001 - driver errors mapped to ours
+                mapped = map_db_error(exc, f"CREATE VIEW {table.view_name}", dsn)
+                mapped.details = {**(mapped.details or {}), "sql": text}
+                raise mapped from None
+    progress.update("views", total, total, "checking view columns")
+    live = await read_catalog(dsn, [t.view_name for t in contract.tables])
+    outcomes = []
+    for table, text in compiled:
+        actual = list(live.columns(table.view_name))
+        check_columns(table, expected_columns(table, catalog), actual)
+        outcomes.append(ViewOutcome(table=table.table, view=table.view_name, columns=actual, sql=text))
+    progress.update("views", total, total, f"{total} view(s) ready")
+    return ViewsResult(database=dsn.database, views=outcomes)
