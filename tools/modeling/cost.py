@@ -1,7 +1,7 @@
 """Monthly cost of a design, per table and per GSI, on demand and provisioned, from the patterns'
 request rates and the item sizes.
 
-Capacity units (DynamoDB rules): a read is 1 unit per started 4 KB (GetItem/BatchGetItem round
+Capacity units (DynamoDB rules): a read is 1 unit per started 4 KB (GetItem/BatchGetItem/ConditionCheck round
 per item, Query/Scan round the summed size of the items read), eventual reads cost half, and
 transactional requests double; a write is 1 unit per started 1 KB of the item. A write that
 reaches a GSI also writes the index's projected copy (its own units, rounded per KB), twice when
@@ -152,7 +152,7 @@ def _usd(value: float) -> str:
 # ---- per-operation units --------------------------------------------------------------------
 
 
-class _Units:
+class PatternUnits:
     """Units one call of a pattern consumes, per (table, index)."""
 
     def __init__(self) -> None:
@@ -187,7 +187,7 @@ def _gsi_writes(op: Operation, table: TableDesign, gsi: GsiDesign) -> int:
 
 
 def operation_units(op: Operation, transactional: bool, design: Design, sizes: dict[str, ItemSize],
-                    units: _Units) -> None:
+                    units: PatternUnits) -> None:
     table = design.table(op.table or "")
     if table is None:
         return
@@ -208,9 +208,9 @@ def operation_units(op: Operation, transactional: bool, design: Design, sizes: d
         u = query_read_units(items, item_bytes, consistent=consistent)
         units.add("read", table.name, op.index, u)
     elif op.type == "ConditionCheck":
-        u = op.items * (write_units(size.avg_bytes, transactional=True) if transactional
-                        else read_units(size.avg_bytes, consistent=True))
-        units.add("write" if transactional else "read", table.name, None, u)
+        # The check reads the item (strongly, doubled inside a transaction); it writes nothing.
+        u = op.items * read_units(size.avg_bytes, consistent=True, transactional=transactional)
+        units.add("read", table.name, None, u)
     else:  # PutItem, UpdateItem, DeleteItem, BatchWriteItem
         u = op.items * write_units(size.avg_bytes, transactional=transactional)
         units.add("write", table.name, None, u)
@@ -223,8 +223,8 @@ def operation_units(op: Operation, transactional: bool, design: Design, sizes: d
     units.steps.append(f"{where}: {u:g} units" + (" (transactional)" if transactional else ""))
 
 
-def _pattern_units(design: Design, pattern_id: str, sizes: dict[str, ItemSize]) -> _Units:
-    units = _Units()
+def pattern_units(design: Design, pattern_id: str, sizes: dict[str, ItemSize]) -> PatternUnits:
+    units = PatternUnits()
     mapping = design.mapping(pattern_id)
     for op, transactional in (mapping.leaves() if mapping else []):
         operation_units(op, transactional, design, sizes, units)
@@ -254,7 +254,7 @@ def estimate_cost(design: Design, patterns: Iterable[Any], schema: Any = None,
                 table=table.name, index=gsi.name, projection=gsi.projection, items=_gsi_items(table, gsi, facts, size),
                 item_bytes=round(projected_bytes(table, gsi, size), 1), size_source=size.source)
     for p in pats:
-        units = _pattern_units(design, p.id, sizes)
+        units = pattern_units(design, p.id, sizes)
         gsi_w = sum(u for (t, i), u in units.writes.items() if i is not None)
         cost = PatternCost(pattern_id=p.id, priced=p.priced, rps_average=p.average, rps_peak=p.peak,
                            read_units_per_call=sum(units.reads.values()),

@@ -223,8 +223,10 @@ class Design(_Strict):
         return [m.pattern_id for m in self.pattern_mappings if any(op.table == table for op, _ in m.leaves())]
 
     def is_dropped(self, source_table: str, column: str | None = None) -> Dropped | None:
+        """The decision dropping a whole table (column None) or one column ('*' = in every table)."""
         for d in self.dropped:
-            if d.source_table == source_table and (d.column is None or d.column == column):
+            table_ok = d.source_table == source_table or (d.source_table == "*" and column is not None)
+            if table_ok and (d.column is None or d.column == column):
                 return d
         return None
 

@@ -64,6 +64,7 @@ class TableFacts:
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     avg_row_bytes: float | None = None
     key_stats: list[KeyStats] = field(default_factory=list)
+    is_view: bool = False
 
     def stats_for(self, column: str) -> KeyStats | None:
         """Stats of the single-column key `column`, or of a multi-column key it leads."""
@@ -132,6 +133,7 @@ def _table_facts(raw: Any) -> TableFacts:
         foreign_keys=fks,
         avg_row_bytes=float(avg) if avg is not None else None,
         key_stats=stats,
+        is_view="VIEW" in str(_get(raw, "table_type", "type", "kind", default="")).upper(),
     )
 
 
@@ -149,7 +151,8 @@ def schema_facts(schema: Any) -> SchemaFacts:
             st = stats.get(name)
             facts.tables[name] = TableFacts(
                 name=name, columns=list(columns), rows=getattr(st, "table_rows", None),
-                avg_row_bytes=getattr(st, "avg_row_length", None))
+                avg_row_bytes=getattr(st, "avg_row_length", None),
+                is_view="VIEW" in str(getattr(st, "table_type", "")).upper())
         return facts
     for raw in _list(raw_tables):
         table = _table_facts(raw)
