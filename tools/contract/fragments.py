@@ -151,6 +151,7 @@ class ColumnRef:
     name: str
     qualifier: str | None
     scope: dict[str, str] = field(default_factory=dict)
+    node: exp.Column | None = field(default=None, repr=False, compare=False)
 
     @property
     def text(self) -> str:
@@ -191,5 +192,5 @@ def references(node: exp.Expression) -> FragmentRefs:
             for name, table in _select_scope(select).items():
                 scope.setdefault(name, table)
             select = select.find_ancestor(exp.Select)
-        refs.columns.append(ColumnRef(name=column.name, qualifier=column.table or None, scope=scope))
+        refs.columns.append(ColumnRef(name=column.name, qualifier=column.table or None, scope=scope, node=column))
     return refs
