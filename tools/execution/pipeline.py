@@ -165,7 +165,7 @@ async def migrate(contract: Contract | dict | str | Path, dsn: Dsn, aws: AwsClie
     report.run_id, report.run_dir = run.run_id, str(run.root)
     try:
         with report.phase("views") as row:
-            row.detail = await stages.create_views(subset, dsn, progress)
+            row.detail = await stages.create_views(subset, dsn, progress, catalog)
         with report.phase("tables") as row:
             row.detail = await asyncio.to_thread(stages.create_tables, subset, catalog, aws, warm, progress)
         with report.phase("copy") as row:

@@ -14,7 +14,9 @@ scaled to the source count, and the plan says which."""
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable, Literal
 
 import pymysql
@@ -34,13 +36,14 @@ KB = 1024
 
 class PlanOptions(BaseModel):
     tables: list[str] | None = Field(None, description="plan only these contract tables")
-    full_scan_limit: int = Field(200_000, description="tables with at most this many rows are measured in full")
+    full_scan_limit: int = Field(50_000, description="tables with at most this many rows are measured in full")
     sample_rows: int = Field(20_000, description="rows sampled from bigger tables")
     table_write_units_per_s: int = NEW_TABLE_WRITE_UNITS_PER_S
     partition_write_units_per_s: int = PARTITION_WRITE_UNITS_PER_S
     warm_threshold_s: float = Field(900, description="offer warm throughput when a table takes longer than this")
     warm_target_s: float = Field(300, description="warm throughput sized to copy the table in about this long")
     warm_max_write_units_per_s: int = Field(40_000, description="the default per-table write quota")
+    parallel: int = Field(4, ge=1, le=32, description="tables measured at the same time (one connection each)")
 
 
 class WarmThroughputOption(BaseModel):
@@ -104,7 +107,7 @@ class CopyPlan(BaseModel):
             f"Copy plan: {len(self.table_plans)} table(s), {self.total_items:,} items, "
             f"{self.total_write_units:,} write units, {_money(self.total_cost_usd)} on demand "
             f"(prices: {self.prices_source}, {self.region}, {self.price_date}: "
-            f"{_money(self.write_price_per_million)} per million write units)."
+            f"{_price(self.write_price_per_million)} per million write units)."
         ]
         if self.slowest_table:
             slow = self.table(self.slowest_table)
@@ -147,6 +150,10 @@ class CopyPlan(BaseModel):
 
     def _gsi_units(self) -> int:
         return sum(t.gsi_write_units for t in self.table_plans)
+
+
+def _price(value: float) -> str:
+    return f"${value:g}"
 
 
 def _money(value: float) -> str:
@@ -198,6 +205,9 @@ class Measure:
         self.pk = table.pk
         self.key_names = table.key_names
         self.gsis = list(table.gsis or [])
+        self.projected = {g.index_name: list(dict.fromkeys(
+            self.key_names + [g.pk] + ([g.sk] if g.sk else []) + list(g.projected_attributes or [])))
+            for g in self.gsis}
         self.rows = self.items = self.rejected = self.bytes = self.max_bytes = 0
         self.units = self.gsi_units = self.gsi_bytes = 0
         self.key_units: Counter[str] = Counter()
@@ -225,8 +235,7 @@ class Measure:
             if gsi.projection == "ALL":
                 projected = size
             else:
-                names = set(self.key_names) | set(keys) | set(gsi.projected_attributes or [])
-                projected = self.item_size({k: v for k, v in item.items() if k in names})
+                projected = self.item_size({k: item[k] for k in self.projected[gsi.index_name] if k in item})
             self.gsi_units += max(1, math.ceil(projected / KB))
             self.gsi_bytes += projected
 
@@ -331,15 +340,24 @@ def copy_plan(contract: Contract, dsn: Dsn, catalog: Any, prices: Prices, option
 
     options = options or PlanOptions()
     selected = _selected(contract, options.tables)
-    plans: list[TablePlan] = []
-    with sync_connection(dsn, where="copy plan") as conn:
-        for i, table in enumerate(selected):
-            if progress:
-                progress.update("plan", i, len(selected), table.table)
+    done = 0
+    lock = threading.Lock()
+
+    def one(table: ContractTable) -> TablePlan:
+        nonlocal done
+        # the server computes one view while Python converts another's rows
+        with sync_connection(dsn, where=f"copy plan {table.table}") as conn:
             source_rows, m, fraction = measure_table(conn, table, catalog, table_spec(table, catalog), options, dsn)
-            plans.append(plan_table(table, source_rows, m, fraction, prices, options))
+        with lock:
+            done += 1
+            if progress:
+                progress.update("plan", done, len(selected), f"measured {table.table}")
+        return plan_table(table, source_rows, m, fraction, prices, options)
+
     if progress:
-        progress.update("plan", len(selected), len(selected), "measured")
+        progress.update("plan", 0, len(selected), "measuring item sizes from the views")
+    with ThreadPoolExecutor(max_workers=min(options.parallel, max(1, len(selected)))) as pool:
+        plans = list(pool.map(one, selected))
     return assemble(plans, prices)
 
 

@@ -24,17 +24,18 @@ def source_tables(contract: Contract) -> list[str]:
 
 async def validate(contract: Contract, dsn: Dsn) -> Any:
     """Check the contract against the live schema, refusing it (ContractError listing every problem
-    with its path) before anything is created; return the catalog."""
+    with its path) before anything is created; return the catalog the later stages read."""
     from mysql2ddb.tools.contract.catalog import read_catalog
     from mysql2ddb.tools.contract.validate import validate_contract
 
     catalog = await read_catalog(dsn)
-    outcome = validate_contract(contract, catalog)
+    outcome = await validate_contract(contract, catalog)
     if not outcome.valid:
+        first = outcome.errors[0]
         raise ContractError(
-            f"{len(outcome.errors)} problem(s) in the contract",
-            where="contract",
-            remedy="fix each listed path (`mysql2ddb contract validate` shows them all), then rerun",
+            f"{len(outcome.errors)} problem(s) in the contract; first: {first.path}: {first.message}",
+            where="contract (checked against the live schema before anything is created)",
+            remedy=f"{first.remedy}; `mysql2ddb contract validate` lists every problem",
             details={"errors": [to_jsonable(e) for e in outcome.errors]},
         )
     return catalog
@@ -46,15 +47,15 @@ def views_sql(contract: Contract, catalog: Any) -> dict[str, str]:
     return compile_all(contract, catalog)
 
 
-async def apply_views(contract: Contract, dsn: Dsn, progress: Any) -> Any:
+async def apply_views(contract: Contract, dsn: Dsn, progress: Any, catalog: Any = None) -> Any:
     from mysql2ddb.tools.execution.views import apply_views as create
 
-    return await create(contract, dsn, progress=progress)
+    return await create(contract, dsn, progress=progress, catalog=catalog)
 
 
-async def create_views(contract: Contract, dsn: Dsn, progress: Any) -> str:
-    outcome = await apply_views(contract, dsn, progress)
-    return f"{len(contract.tables)} view(s) created or replaced, columns checked"
+async def create_views(contract: Contract, dsn: Dsn, progress: Any, catalog: Any = None) -> str:
+    outcome = await apply_views(contract, dsn, progress, catalog)
+    return f"{len(outcome.views)} view(s) created or replaced in {outcome.database}, columns checked"
 
 
 def _table_options(table: str, warm: dict[str, dict[str, Any]]) -> Any:
