@@ -34,6 +34,8 @@ ENTITY_TYPE = "entity_type"
 _NUMERIC = {"tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal", "numeric", "float",
             "double", "real", "year", "bit", "bool", "boolean", "serial"}
 _BINARY = {"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"}
+SPATIAL = {"geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
+           "geometrycollection", "geomcollection"}
 _FSP = re.compile(r"\((\d+)\)")
 
 
@@ -128,6 +130,14 @@ def attribute_type(entity_source: str, attr: Attribute, catalog: Catalog, where:
                         f"{where}.join.select_column")
 
 
+def exposed_type(ddb_type: str, value_type: ValueType) -> ValueType:
+    """Spatial values leave the view as text the database writes: WKT for S (ST_AsText), GeoJSON
+    for M (ST_AsGeoJSON); B keeps the raw SRID + WKB bytes."""
+    if value_type.mysql_type in SPATIAL and ddb_type in ("S", "M"):
+        return TEXT if ddb_type == "S" else JSON
+    return value_type
+
+
 def _merge(types: list[ValueType]) -> ValueType:
     """One column type for an attribute several entities carry (UNION ALL): equal data types keep
     the widest fractional seconds; different ones are text (the converter reads the value's own type)."""
@@ -151,7 +161,7 @@ def view_columns(table: ContractTable, catalog: Catalog) -> list[tuple[str, str,
         source = entity.source_table if entity else table.source_table
         where = f"{table.table}.{attr.name}"
         declared.setdefault(attr.name, attr.type)
-        types.setdefault(attr.name, []).append(attribute_type(source, attr, catalog, where))
+        types.setdefault(attr.name, []).append(exposed_type(attr.type, attribute_type(source, attr, catalog, where)))
     out = []
     for name in table.attribute_names():
         if name in types:

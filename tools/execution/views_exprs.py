@@ -36,7 +36,7 @@ from mysql2ddb.tools.contract.model import (
     MultiColumnJoin,
     SelfJoin,
 )
-from mysql2ddb.tools.execution.spec import ValueType, attribute_type
+from mysql2ddb.tools.execution.spec import SPATIAL, ValueType, attribute_type, exposed_type
 
 SRC = "src"
 _PENDING = "m2d_pending_alias"
@@ -171,9 +171,12 @@ class SelectBuilder:
             raise _error("an attribute has both a join and a calculation", where, "split it into two attributes")
         value = self._calculation(attr, where) if attr.calculation is not None else (
             self._join(attr, where) if attr.join is not None else self._plain(attr, where))
+        value_type = attribute_type(self.source, attr, self.catalog, where)
+        if value_type.mysql_type in SPATIAL and attr.type in ("S", "M") and attr.transformation is None:
+            value = func("ST_AsText" if attr.type == "S" else "ST_AsGeoJSON", value)
         if attr.transformation is not None:
             value = self._transform(attr, value, where)
-        self.values[attr.name] = (value, attribute_type(self.source, attr, self.catalog, where))
+        self.values[attr.name] = (value, exposed_type(attr.type, value_type))
         return value
 
     def _plain(self, attr: Attribute, where: str) -> exp.Expression:
@@ -292,8 +295,7 @@ class SelectBuilder:
             info = self.catalog.column(join.target_table, value.name)
             if info and info.data_type in ("datetime", "timestamp"):
                 return template_text(value, ValueType(info.data_type, info.column_type))
-            if info and info.data_type in ("geometry", "point", "linestring", "polygon", "multipoint",
-                                           "multilinestring", "multipolygon", "geometrycollection"):
+            if info and info.data_type in SPATIAL:
                 return func("ST_AsText", value)
         return value
 
