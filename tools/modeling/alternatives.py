@@ -57,11 +57,11 @@ class AlternativesReport(BaseModel):
         return [Table("Alternatives and trade-offs", ["id", "trade-off", "alternative", "subject", "monthly",
                                                       "delta", "gains", "costs"],
                       [[a.id, a.dimension.replace("_", " "), a.title, a.subject, f"${a.alternative_usd:,.2f}",
-                        _delta(a.delta_usd), "; ".join(a.pros),
+                        format_delta(a.delta_usd), "; ".join(a.pros),
                         "; ".join(a.cons)] for a in self.alternatives])]
 
 
-def _delta(value: float) -> str:
+def format_delta(value: float) -> str:
     cents = round(value, 2)
     return f"{'-' if cents < 0 else '+'}${abs(cents):,.2f}"
 

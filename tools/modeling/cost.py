@@ -146,7 +146,7 @@ class CostReport(BaseModel):
 
 
 def _usd(value: float) -> str:
-    return f"${value:,.2f}"
+    return "<$0.01" if 0 < value < 0.005 else f"${value:,.2f}"
 
 
 # ---- per-operation units --------------------------------------------------------------------
