@@ -297,8 +297,8 @@ def _fast_path(column: dict) -> tuple[str, str] | None:
         return "type(v) is int", '{"N": str(v)}'
     if ddb == "N" and mysql_type in ("decimal", "numeric") and column.get("overflow") != "string":
         return "type(v) is _Decimal", '{"N": _dec(v)}'
-    if ddb == "S" and mysql_type in ("datetime", "timestamp") and _fsp(column) == 0:
-        return "type(v) is _DT and not v.microsecond", '{"S": v.isoformat()}'
+    if ddb == "S" and mysql_type in ("datetime", "timestamp"):
+        return ("type(v) is _DT and not v.microsecond", '{"S": v.isoformat()}') if _fsp(column) == 0 else None
     if ddb == "S":
         return "type(v) is str", '{"S": v}'
     if ddb == "BOOL":

@@ -1,0 +1,238 @@
+"""Verification: does each DynamoDB table hold exactly the items its view produces?
+
+Per table, streamed on both sides, never whole in memory:
+1. the source: every view row through the same converter the copy uses (rows it rejects are
+   counted, not expected in the target); the target: a parallel Scan (one thread per segment);
+   each side folds its items into 256 key-hash buckets of count / XOR / sum of item hashes
+   (verify_digest.py) — an order-independent checksum that compares numbers as numbers;
+2. only the buckets that differ are read again: the target's keys and hashes for those buckets,
+   then the source's, naming the missing, extra and differing keys, with a field diff for the
+   first few (the target item fetched with GetItem if it was not kept).
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Iterator
+
+import pymysql
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel, ConfigDict, Field
+from sqlglot import exp
+
+from mysql2ddb.server.progress import NullProgress, ProgressSink
+from mysql2ddb.server.render import Table
+from mysql2ddb.tools import sql
+from mysql2ddb.tools.aws import AwsClients, map_aws_error
+from mysql2ddb.tools.contract.catalog import Catalog
+from mysql2ddb.tools.contract.model import Contract
+from mysql2ddb.tools.db import Dsn, map_db_error, sync_connection
+from mysql2ddb.tools.execution.convert import RowRejected, build_converter, key_text
+from mysql2ddb.tools.execution.spec import table_spec
+from mysql2ddb.tools.execution.verify_digest import Digest, bucket_of, field_diff, item_hash, key_attributes
+
+KEEP_TARGET_ITEMS = 5000  # target items kept in memory for field diffs; beyond, fetched with GetItem
+
+
+class KeyDiff(BaseModel):
+    key: str
+    diff: dict[str, dict[str, Any]] = Field(description="attribute -> {source, target} canonical values")
+
+
+class TableVerification(BaseModel):
+    table: str
+    ok: bool
+    source_count: int = Field(description="items the view yields (rows the converter rejects and repeated keys excluded)")
+    target_count: int = Field(description="items in the DynamoDB table")
+    mismatches: int = Field(description="missing + extra + differing keys")
+    missing: list[str] = Field(default_factory=list, description="first keys in the source, not in the table")
+    extra: list[str] = Field(default_factory=list, description="first keys in the table, not in the source")
+    differing: list[KeyDiff] = Field(default_factory=list, description="first keys whose items differ, with a field diff")
+    rejected: int = Field(0, description="source rows the converter rejects (in the copy's reject file, not expected)")
+    duplicates: int = Field(0, description="source rows repeating an earlier row's key (rejected by the copy)")
+    buckets_differing: int = 0
+    seconds: float = 0.0
+    note: str | None = None
+
+
+class VerifyResult(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    ok: bool
+    results: list[TableVerification] = Field(alias="tables")
+
+    def summary(self) -> str:
+        bad = [r.table for r in self.results if not r.ok]
+        if not bad:
+            return f"verified: all {len(self.results)} table(s) hold exactly the items their views produce"
+        return f"{len(bad)} of {len(self.results)} table(s) differ from their views: {', '.join(bad)}"
+
+    def tables(self) -> list[Table]:
+        out = [Table("Verification", ["table", "source", "target", "mismatches", "rejected", "result"],
+                     [[r.table, r.source_count, r.target_count, r.mismatches, r.rejected, "ok" if r.ok else "DIFFERS"]
+                      for r in self.results])]
+        rows = [[r.table, "missing", k, ""] for r in self.results for k in r.missing]
+        rows += [[r.table, "extra", k, ""] for r in self.results for k in r.extra]
+        rows += [[r.table, "differs", d.key, ", ".join(d.diff)] for r in self.results for d in r.differing]
+        if rows:
+            out.append(Table("First differing keys", ["table", "kind", "key", "attributes"], rows))
+        return out
+
+
+# ---- the two sides -----------------------------------------------------------------------------
+
+def _source_rows(dsn: Dsn, spec: dict[str, Any]) -> Iterator[tuple]:
+    query = exp.select(*[sql.col(c["name"]) for c in spec["columns"]]).from_(sql.table(spec["view"]))
+    where = f"verify {spec['view']}"
+    with sync_connection(dsn, where=where, cursorclass=pymysql.cursors.SSCursor) as conn:
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql.driver_sql(query))
+                while rows := cur.fetchmany(2000):
+                    yield from rows
+        except pymysql.err.MySQLError as exc:
+            raise map_db_error(exc, where, dsn) from None
+
+
+def _source_items(dsn: Dsn, spec: dict[str, Any], counts: dict[str, int]) -> Iterator[tuple[str, dict]]:
+    convert = build_converter(spec)
+    pk, sk = spec["pk"], spec.get("sk")
+    for row in _source_rows(dsn, spec):
+        counts["read"] += 1
+        try:
+            item = convert(row)
+        except RowRejected:
+            counts["rejected"] += 1
+            continue
+        yield key_text(item, pk, sk), item
+
+
+def _scan(client: Any, table: str, segments: int, visit: Callable[[int], Callable[[str, dict], None]],
+          key_of: Callable[[dict], str]) -> None:
+    """Parallel Scan; `visit(segment)` gives each thread its own item callback."""
+    def run(segment: int) -> None:
+        handle = visit(segment)
+        kwargs: dict[str, Any] = {"TableName": table, "Segment": segment, "TotalSegments": segments,
+                                  "ConsistentRead": True}
+        while True:
+            page = client.scan(**kwargs)
+            for item in page.get("Items", []):
+                handle(key_of(item), item)
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    with ThreadPoolExecutor(max_workers=segments, thread_name_prefix=f"scan-{table}") as pool:
+        for future in [pool.submit(run, s) for s in range(segments)]:
+            future.result()
+
+
+# ---- one table ------------------------------------------------------------------------------------
+
+class _TableCheck:
+    def __init__(self, spec: dict[str, Any], dsn: Dsn, client: Any, segments: int, limit: int,
+                 progress: ProgressSink):
+        self.spec, self.dsn, self.client, self.segments, self.limit = spec, dsn, client, segments, limit
+        self.progress = progress
+        self.table = spec["table"]
+        self.key_names = [spec["pk"]] + ([spec["sk"]] if spec.get("sk") else [])
+        self.key_of = lambda item: key_text(item, spec["pk"], spec.get("sk"))
+
+    def _source_digest(self) -> tuple[Digest, dict[str, int]]:
+        digest, counts = Digest(), {"read": 0, "rejected": 0}
+        for key, item in _source_items(self.dsn, self.spec, counts):
+            digest.add(key, item_hash(item))
+            if counts["read"] % 5000 == 0:
+                self.progress.update(f"verify {self.table}", counts["read"], None, "source")
+        return digest, counts
+
+    def _target_digest(self) -> Digest:
+        parts = [Digest() for _ in range(self.segments)]
+        _scan(self.client, self.table, self.segments, lambda s: lambda key, item: parts[s].add(key, item_hash(item)),
+              self.key_of)
+        total = parts[0]
+        for part in parts[1:]:
+            total.merge(part)
+        return total
+
+    def run(self) -> TableVerification:
+        started = time.monotonic()
+        try:
+            target = self._target_digest()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                raise
+            target, note = Digest(), "the DynamoDB table does not exist"
+        else:
+            note = None
+        source, counts = self._source_digest()
+        buckets = source.differing(target)
+        result = TableVerification(table=self.table, ok=True, source_count=source.items, target_count=target.items,
+                                   mismatches=0, rejected=counts["rejected"], buckets_differing=len(buckets), note=note)
+        if buckets:
+            self._name_keys(buckets, result, table_exists=note is None)
+            self.progress.update(f"verify {self.table}", counts["read"], counts["read"], "differing keys named")
+        result.ok = not result.mismatches and result.source_count == result.target_count
+        result.seconds = round(time.monotonic() - started, 3)
+        return result
+
+    def _name_keys(self, buckets: set[int], result: TableVerification, table_exists: bool) -> None:
+        """Second pass over the differing buckets only: which keys are missing, extra or differ."""
+        seen: list[dict[str, tuple[int, dict | None]]] = [{} for _ in range(self.segments)]
+
+        def visit(segment: int) -> Callable[[str, dict], None]:
+            found = seen[segment]
+
+            def keep(key: str, item: dict) -> None:
+                if bucket_of(key) in buckets:
+                    found[key] = (item_hash(item), item if len(found) * self.segments < KEEP_TARGET_ITEMS else None)
+            return keep
+
+        if table_exists:
+            _scan(self.client, self.table, self.segments, visit, self.key_of)
+        target = {k: v for part in seen for k, v in part.items()}
+        status: dict[str, str] = {}
+        diffs: dict[str, KeyDiff] = {}
+        for key, item in _source_items(self.dsn, self.spec, {"read": 0, "rejected": 0}):
+            if bucket_of(key) not in buckets:
+                continue
+            digest = item_hash(item)
+            found = target.get(key)
+            if key in status:  # a repeated key: the copy kept one row and rejected the others
+                result.duplicates += 1
+                result.source_count -= 1
+                if status[key] == "differ" and found and found[0] == digest:
+                    status[key] = "match"
+                    diffs.pop(key, None)
+                continue
+            status[key] = "missing" if found is None else "match" if found[0] == digest else "differ"
+            if status[key] == "differ" and len(diffs) < self.limit:
+                diffs[key] = KeyDiff(key=key, diff=field_diff(item, found[1] or self._get(item)))
+        missing = [k for k, s in status.items() if s == "missing"]
+        extra = [k for k in target if k not in status]
+        result.mismatches = len(missing) + len(extra) + sum(1 for s in status.values() if s == "differ")
+        result.missing, result.extra = sorted(missing)[:self.limit], sorted(extra)[:self.limit]
+        result.differing = list(diffs.values())
+
+    def _get(self, source_item: dict) -> dict | None:
+        key = key_attributes(source_item, self.key_names)
+        return self.client.get_item(TableName=self.table, Key=key, ConsistentRead=True).get("Item")
+
+
+def verify_tables(contract: Contract, dsn: Dsn, aws: AwsClients, catalog: Catalog, *, tables: list[str] | None = None,
+                  progress: ProgressSink | None = None, segments: int = 4, limit: int = 20) -> VerifyResult:
+    """Compare every (selected) contract table with its view: counts and per-item checksums."""
+    progress = progress or NullProgress()
+    client = aws.client("dynamodb", max_pool_connections=max(10, segments * 2))
+    results = []
+    selected = [t for t in contract.tables if tables is None or t.table in tables]
+    for done, table in enumerate(selected):
+        progress.update("verify", done, len(selected), table.table)
+        check = _TableCheck(table_spec(table, catalog), dsn, client, segments, limit, progress)
+        try:
+            results.append(check.run())
+        except (ClientError, BotoCoreError) as exc:
+            raise map_aws_error(exc, f"verify {table.table}") from None
+    progress.update("verify", len(selected), len(selected), "verified")
+    return VerifyResult(ok=all(r.ok for r in results), tables=results)

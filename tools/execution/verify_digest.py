@@ -1,0 +1,102 @@
+"""Order-independent digests of a set of items, bucketed by key hash, for verification.
+
+Each item gets a canonical form (numbers in canonical text so 117.70 and 117.7 agree, sets
+sorted, binary as base64, map keys sorted) and a sha256. Per bucket (the first byte of
+sha256(key): 256 buckets) we keep the item count, the XOR and the sum (mod 2**256) of the item
+hashes: equal buckets hold the same items with overwhelming probability, whatever the order they
+were read in; a differing bucket is re-read to name its keys.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any, Iterable
+
+from mysql2ddb.tools.execution.convert import canonical_number
+
+BUCKETS = 256
+_MASK = (1 << 256) - 1
+
+
+def wire_value(av: dict) -> Any:
+    """An AttributeValue (wire JSON, or boto3's client shape with bytes) in canonical plain form."""
+    (kind, value), = av.items()
+    if kind == "N":
+        return ["N", canonical_number(value)]
+    if kind == "B":
+        return ["B", _b64(value)]
+    if kind == "SS":
+        return ["SS", sorted(value)]
+    if kind == "NS":
+        return ["NS", sorted(canonical_number(v) for v in value)]
+    if kind == "BS":
+        return ["BS", sorted(_b64(v) for v in value)]
+    if kind == "M":
+        return ["M", {k: wire_value(v) for k, v in value.items()}]
+    if kind == "L":
+        return ["L", [wire_value(v) for v in value]]
+    return [kind, value]
+
+
+def _b64(value: Any) -> str:
+    return base64.b64encode(bytes(value)).decode("ascii") if isinstance(value, (bytes, bytearray, memoryview)) else value
+
+
+def canonical_item(item: dict) -> dict:
+    return {name: wire_value(av) for name, av in item.items()}
+
+
+def item_hash(item: dict) -> int:
+    text = json.dumps(canonical_item(item), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest(), "big")
+
+
+def bucket_of(key: str) -> int:
+    return hashlib.sha256(key.encode("utf-8")).digest()[0]
+
+
+class Digest:
+    """count / XOR / sum of item hashes per key bucket, for one side of one table."""
+
+    def __init__(self) -> None:
+        self.count = [0] * BUCKETS
+        self.xor = [0] * BUCKETS
+        self.sum = [0] * BUCKETS
+        self.items = 0
+
+    def add(self, key: str, digest: int) -> None:
+        b = bucket_of(key)
+        self.count[b] += 1
+        self.xor[b] ^= digest
+        self.sum[b] = (self.sum[b] + digest) & _MASK
+        self.items += 1
+
+    def merge(self, other: "Digest") -> None:
+        for b in range(BUCKETS):
+            self.count[b] += other.count[b]
+            self.xor[b] ^= other.xor[b]
+            self.sum[b] = (self.sum[b] + other.sum[b]) & _MASK
+        self.items += other.items
+
+    def differing(self, other: "Digest") -> set[int]:
+        return {b for b in range(BUCKETS)
+                if (self.count[b], self.xor[b], self.sum[b]) != (other.count[b], other.xor[b], other.sum[b])}
+
+
+def field_diff(source: dict | None, target: dict | None) -> dict[str, dict[str, Any]]:
+    """attr -> {"source": canonical value or None, "target": ...} for every attribute that differs."""
+    a = canonical_item(source or {})
+    b = canonical_item(target or {})
+    return {name: {"source": a.get(name), "target": b.get(name)}
+            for name in sorted(set(a) | set(b)) if a.get(name) != b.get(name)}
+
+
+def key_attributes(item: dict, names: Iterable[str]) -> dict:
+    """The key of an item in boto3's client shape (for GetItem)."""
+    out = {}
+    for name in names:
+        (kind, value), = item[name].items()
+        out[name] = {kind: base64.b64decode(value) if kind == "B" and isinstance(value, str) else value}
+    return out
