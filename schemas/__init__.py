@@ -18,6 +18,7 @@ HERE = Path(__file__).resolve().parent
 MODELS: dict[str, str] = {
     "migration_contract.schema.json": "mysql2ddb.tools.contract.model:Contract",
     "approvals.schema.json": "mysql2ddb.tools.modeling.approvals:ApprovalLog",
+    "schema_analysis.schema.json": "mysql2ddb.tools.analysis.schema_model:SchemaAnalysis",
     "contract_validation.schema.json": "mysql2ddb.tools.contract.validate:ContractValidation",
 }
 
