@@ -20,6 +20,9 @@ MODELS: dict[str, str] = {
     "approvals.schema.json": "mysql2ddb.tools.modeling.approvals:ApprovalLog",
     "schema_analysis.schema.json": "mysql2ddb.tools.analysis.schema_model:SchemaAnalysis",
     "contract_validation.schema.json": "mysql2ddb.tools.contract.validate:ContractValidation",
+    "design.schema.json": "mysql2ddb.tools.modeling.design:Design",
+    "design_validation.schema.json": "mysql2ddb.tools.modeling.validate_design:DesignValidation",
+    "design_cost.schema.json": "mysql2ddb.tools.modeling.cost:CostReport",
 }
 
 

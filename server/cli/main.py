@@ -18,6 +18,7 @@ app = typer.Typer(name="mysql2ddb", help="Move a MySQL application onto Amazon D
 CLI_MODULES = (
     "mysql2ddb.server.cli.analysis",
     "mysql2ddb.server.cli.modeling",
+    "mysql2ddb.server.cli.modeling_design",
     "mysql2ddb.server.cli.contract",
     "mysql2ddb.server.cli.execution",
     "mysql2ddb.server.cli.workflow",

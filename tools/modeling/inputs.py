@@ -258,7 +258,7 @@ def pattern_facts(raw: Any) -> PatternFacts:
         rps_average=float(avg) if avg is not None else None,
         kind=kind,  # type: ignore[arg-type]
         operation=operation,
-        tables=_names(_get(raw, "tables", "source_tables", default=[])),
+        tables=_names(_get(raw, "tables", "source_tables", "entities", default=[])),
         entities=_names(_get(raw, "entities", "entities_involved", default=[])),
         consistency=consistency,  # type: ignore[arg-type]
         latency_ms=latency_ms,

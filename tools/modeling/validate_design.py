@@ -185,6 +185,17 @@ def _enhancements(result: DesignValidation, pats: list, sizes: list[SizeCheck],
     return out
 
 
+def _missing_inputs(facts: Any, pats: list) -> list[Enhancement]:
+    out = []
+    if not facts.tables:
+        out.append(Enhancement(code="REQUEST_SCHEMA_ANALYSIS", detail="run analyze_schema: without the schema, "
+                               "MySQL references, column coverage and key skew are unchecked"))
+    if not pats:
+        out.append(Enhancement(code="REQUEST_ACCESS_PATTERNS", detail="build the access-pattern registry: "
+                               "without patterns, coverage and cost cannot be computed"))
+    return out
+
+
 def validate_design(design: Design, schema: Any, patterns: Iterable[Any] | None,
                     item_sizes: dict[str, Any] | None = None, *, hot_rps: float = 1.0,
                     frequent_write_rps: float = 0.0, watch_fraction: float = 0.5,
@@ -203,8 +214,8 @@ def validate_design(design: Design, schema: Any, patterns: Iterable[Any] | None,
     hot = analyze_hot_partitions(design, facts, pats, item_sizes, watch_fraction=watch_fraction)
     result.warnings = production_warnings(design, facts, pats, hot, frequent_rps=frequent_write_rps,
                                           heavy_denormalization=heavy_denormalization)
-    result.enhancements = _enhancements(result, pats, result.item_sizes, hot)
-    result.valid = (not result.errors and not result.uncovered and not result.unmapped_tables
+    result.enhancements = _missing_inputs(facts, pats) + _enhancements(result, pats, result.item_sizes, hot)
+    result.valid = (facts.tables != {} and bool(pats) and not result.errors and not result.uncovered and not result.unmapped_tables
                     and not result.unmapped_columns and all(s.ok for s in result.item_sizes)
                     and not any(p.scan and p.hot for p in result.patterns))
     return result
