@@ -225,8 +225,6 @@ def make_pattern(data: dict[str, Any], *, where: str = "access pattern") -> Acce
         updates["operation"] = operation
     if not pattern.description and pattern.statements:
         updates["description"] = describe(pattern.statements)
-    if "consistency" not in data and (updates.get("kind") or pattern.kind) == "write":
-        updates["consistency"] = "STRONG"
     return pattern.model_copy(update=updates) if updates else pattern
 
 
@@ -318,3 +316,28 @@ def from_log_analysis(analysis: Any, growth_factor: float = 1.0) -> list[AccessP
     from mysql2ddb.tools.modeling.registry_sources import from_log_analysis as build
 
     return build(analysis, growth_factor)
+
+
+_ALIASES = {"sql_example": "sql", "tables": "entities", "source_tables": "entities", "rps_avg": "rps_average",
+            "latency_target_ms": "latency_ms", "consistency_requirement": "consistency"}
+
+
+def as_patterns(patterns: Any) -> list[AccessPattern]:
+    """AccessPatterns from a Registry, a list of models, or their JSON (common field spellings accepted)."""
+    if isinstance(patterns, Registry):
+        return list(patterns.patterns)
+    if isinstance(patterns, dict):
+        patterns = patterns.get("patterns", [])
+    out = []
+    for raw in patterns or []:
+        if isinstance(raw, AccessPattern):
+            out.append(raw)
+            continue
+        data = {_ALIASES.get(k, k): v for k, v in dict(raw).items()}
+        known = set(AccessPattern.model_fields) | {"sql"}
+        if str(data.get("kind", "")).lower() not in ("read", "write"):
+            data.pop("kind", None)
+        if data.get("operation") not in SqlOperation.__args__:  # type: ignore[attr-defined]
+            data.pop("operation", None)
+        out.append(make_pattern({k: v for k, v in data.items() if k in known}, where=f"pattern {data.get('id')}"))
+    return out

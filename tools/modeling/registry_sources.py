@@ -90,7 +90,6 @@ def pattern_from_log(raw: Any, window: LogWindow | None, growth_factor: float = 
         "description": _get(raw, "description") or describe(statements),
         "kind": kind, "operation": operation,
         "entities": list(dict.fromkeys(tables + [t for s in statements if s.keys for t in s.keys.tables])),
-        "consistency": "STRONG" if kind == "write" else "EVENTUAL",
         "rps_average": _rate(average, growth_factor), "rps_peak": _rate(peak, growth_factor),
         "source": "log", "count": int(count) if count is not None else None,
         "fingerprint": _get(raw, "fingerprint"), "example": _get(raw, "example"),

@@ -32,6 +32,10 @@ class ColumnUse(_Model):
         return f"{self.table}.{self.column}" if self.table else self.column
 
 
+class SelectUse(ColumnUse):
+    alias: str | None = Field(None, description="`AS name` in the SELECT list")
+
+
 class EqualityUse(ColumnUse):
     in_list: bool = Field(False, description="`col IN (...)`: several values (BatchGetItem / several queries)")
 
@@ -62,7 +66,7 @@ class StatementKeys(_Model):
     limit: int | None = None
     offset: bool = Field(False, description="OFFSET paging (becomes ExclusiveStartKey paging)")
     joins: list[JoinUse] = Field(default_factory=list)
-    columns: list[ColumnUse] = Field(default_factory=list, description="SELECT list, INSERT columns or UPDATE SET columns")
+    columns: list[SelectUse] = Field(default_factory=list, description="SELECT list, INSERT columns or UPDATE SET columns")
     aggregates: list[str] = Field(default_factory=list, description="COUNT, SUM, ... in the SELECT list")
     parse_error: str | None = None
 
@@ -103,6 +107,14 @@ class _Resolver:
             self.aliases.setdefault(table.name, table.name)
             if table.name not in self.tables:
                 self.tables.append(table.name)
+
+    def unaliased(self, node: exp.Expression) -> str:
+        """SQL text of a condition with aliases replaced by table names (`r.x` -> `rental.x`)."""
+        copy = node.copy()
+        for column in copy.find_all(exp.Column):
+            if column.table and column.table in self.aliases:
+                column.set("table", exp.to_identifier(self.aliases[column.table]))
+        return copy.sql(dialect="mysql")
 
     def column(self, node: exp.Column) -> ColumnUse:
         qualifier = node.table
@@ -168,7 +180,7 @@ def _joins(keys: StatementKeys, statement: exp.Expression, res: _Resolver) -> No
             if isinstance(cond, exp.EQ) and isinstance(cond.this, exp.Column) and isinstance(cond.expression, exp.Column):
                 use.pairs.append((res.column(cond.this), res.column(cond.expression)))
             else:
-                use.conditions.append(cond.sql(dialect="mysql"))
+                use.conditions.append(res.unaliased(cond))
         for name in join.args.get("using") or []:
             column = name.name if isinstance(name, exp.Expression) else str(name)
             use.pairs.append((ColumnUse(table=target.name, column=column), ColumnUse(table=keys.table, column=column)))
@@ -185,10 +197,14 @@ def _select(keys: StatementKeys, statement: exp.Select, res: _Resolver) -> None:
         node = projection.this if isinstance(projection, exp.Alias) else projection
         if isinstance(node, _AGGREGATES):
             keys.aggregates.append(type(node).__name__.upper())
-        if isinstance(node, exp.Column):
-            keys.columns.append(res.column(node))
+        alias = projection.alias if isinstance(projection, exp.Alias) else None
+        if isinstance(node, exp.Column) and isinstance(node.this, exp.Star):
+            table = res.aliases.get(node.table, node.table)
+            keys.columns.append(SelectUse(table=table, column="*"))
+        elif isinstance(node, exp.Column):
+            keys.columns.append(SelectUse(**res.column(node).model_dump(), alias=alias or None))
         elif isinstance(node, exp.Star):
-            keys.columns.append(ColumnUse(table=keys.table, column="*"))
+            keys.columns.append(SelectUse(table=keys.table, column="*"))
     order = statement.args.get("order")
     for ordered in order.expressions if order else []:
         if isinstance(ordered.this, exp.Column):
@@ -202,7 +218,7 @@ def _insert(keys: StatementKeys, statement: exp.Insert, res: _Resolver) -> None:
     target = statement.this
     if isinstance(target, exp.Schema):
         keys.table = target.this.name if isinstance(target.this, exp.Table) else None
-        keys.columns = [ColumnUse(table=keys.table, column=c.name) for c in target.expressions]
+        keys.columns = [SelectUse(table=keys.table, column=c.name) for c in target.expressions]
     elif isinstance(target, exp.Table):
         keys.table = target.name
 
@@ -212,7 +228,7 @@ def _update(keys: StatementKeys, statement: exp.Update, res: _Resolver) -> None:
         keys.table = statement.this.name
     for assignment in statement.expressions:
         if isinstance(assignment, exp.EQ) and isinstance(assignment.this, exp.Column):
-            keys.columns.append(res.column(assignment.this))
+            keys.columns.append(SelectUse(**res.column(assignment.this).model_dump()))
     _where(keys, statement.args.get("where"), res)
     keys.limit = _literal_int(statement.args.get("limit"))
 
