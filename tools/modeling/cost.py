@@ -165,7 +165,7 @@ class PatternUnits:
         target[(table, index)] = target.get((table, index), 0.0) + units
 
 
-def _gsi_writes(op: Operation, table: TableDesign, gsi: GsiDesign) -> int:
+def gsi_writes(op: Operation, table: TableDesign, gsi: GsiDesign) -> int:
     """How many index writes one base-table write causes (0, 1, or 2 when the index key moves)."""
     if op.entity:
         entity = next((e for e in table.entities if e.name == op.entity), None)
@@ -215,7 +215,7 @@ def operation_units(op: Operation, transactional: bool, design: Design, sizes: d
         u = op.items * write_units(size.avg_bytes, transactional=transactional)
         units.add("write", table.name, None, u)
         for index in table.gsis:
-            n = _gsi_writes(op, table, index)
+            n = gsi_writes(op, table, index)
             if n:
                 g = op.items * n * write_units(projected_bytes(table, index, size))
                 units.add("write", table.name, index.name, g)

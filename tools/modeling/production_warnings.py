@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from mysql2ddb.tools.modeling.cost import _gsi_writes
+from mysql2ddb.tools.modeling.cost import gsi_writes
 from mysql2ddb.tools.modeling.design import (
     READ_OPERATIONS, WRITE_OPERATIONS, Design, TableDesign, attribute_sources, template_fields,
 )
@@ -64,7 +64,7 @@ def request_rates(design: Design, patterns: list[PatternFacts]) -> dict[str, dic
             elif op.type in WRITE_OPERATIONS:
                 rates[table.name]["write"] += rate
                 for gsi in table.gsis:
-                    n = _gsi_writes(op, table, gsi)
+                    n = gsi_writes(op, table, gsi)
                     if n:
                         rates[table.name][f"gsi:{gsi.name}"] = rates[table.name].get(f"gsi:{gsi.name}", 0.0) + rate * n
     return rates

@@ -2,7 +2,7 @@
 item sizes. Nothing is taken on the design's word: coverage is computed per pattern from the
 key schemas (tools/modeling/coverage.py), every source table and column is accounted for,
 principles are checked, the five production warnings are raised only when their condition
-holds (tools/modeling/warnings.py), and what the assistant should do next comes back as
+holds (tools/modeling/production_warnings.py), and what the assistant should do next comes back as
 enhancement requests with the subjects named."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from mysql2ddb.tools.modeling.design_checks import Issue, reference_issues, stru
 from mysql2ddb.tools.modeling.hot_partitions import HotPartitionReport, analyze_hot_partitions
 from mysql2ddb.tools.modeling.inputs import patterns_facts, schema_facts
 from mysql2ddb.tools.modeling.sizes import ITEM_LIMIT_BYTES, resolve_item_sizes
-from mysql2ddb.tools.modeling.warnings import ProductionWarning, mixed_key_tables, production_warnings
+from mysql2ddb.tools.modeling.production_warnings import ProductionWarning, mixed_key_tables, production_warnings
 
 GENERIC_KEY_NAMES = {"pk", "sk", "id", "key", "hash", "range"}
 
