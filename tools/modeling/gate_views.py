@@ -1,0 +1,349 @@
+"""What each approval gate shows the user, read from the workspace artifacts, and the order the
+gates must be answered in.
+
+- `requirements`: the access-pattern registry (access_patterns.json).
+- `table:<Name>`: that table's section of the design (design.json); without a design, the table
+  of contract.json. Tables are reviewed in design order: a table is not shown until every table
+  before it is approved (for the section as it is now).
+- `design`: the whole design, once every table is approved.
+- `contract`: the contract summary, bound to the contract's sha256.
+
+Earlier rejections and feedback for the gate are shown with it, so a revised design can be
+checked against what the user asked for.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from mysql2ddb.server.errors import NotFoundError, WorkflowError
+from mysql2ddb.server.render import Table
+from mysql2ddb.server.workspace import Workspace
+from mysql2ddb.tools.modeling.approvals import (
+    ApprovalLog,
+    ApprovalRecord,
+    artifact_sha256,
+    check_gate,
+    contract_sha256,
+    latest_answer,
+    load_approvals,
+    open_feedback,
+)
+
+DESIGN, CONTRACT, PATTERNS = "design.json", "contract.json", "access_patterns.json"
+
+
+@dataclass
+class GateView:
+    gate: str
+    subject: str | None
+    text: str  # markdown shown with the question
+    artifact_sha256: str | None
+    previous: list[dict[str, Any]] = field(default_factory=list)  # earlier answers to this gate
+
+    @property
+    def question(self) -> str:
+        return (f"{self.text}\n\nDo you approve `{self.gate}`? Answer approved, rejected (say what must change) "
+                "or feedback (comments without a decision).")
+
+
+def _contract_hash(data: Any) -> str:
+    try:
+        return contract_sha256(data)
+    except ValueError:  # not a valid contract: still hash what would be approved
+        return artifact_sha256(data)
+
+
+def _read(ws: Workspace, rel: str) -> Any:
+    return ws.read_json(rel) if ws.exists(rel) else None
+
+
+def table_order(ws: Workspace) -> list[str]:
+    """Design order (design.json tables[].name), else contract order (contract.json tables[].table)."""
+    design = _read(ws, DESIGN)
+    if isinstance(design, dict) and design.get("tables"):
+        return [t.get("name") for t in design["tables"] if isinstance(t, dict)]
+    contract = _read(ws, CONTRACT)
+    if isinstance(contract, dict):
+        return [t.get("table") for t in contract.get("tables", []) if isinstance(t, dict)]
+    return []
+
+
+def _section(ws: Workspace, table: str) -> tuple[str, dict[str, Any]]:
+    design = _read(ws, DESIGN)
+    for source, data, key in ((DESIGN, design, "name"), (CONTRACT, _read(ws, CONTRACT), "table")):
+        if isinstance(data, dict):
+            for entry in data.get("tables", []):
+                if isinstance(entry, dict) and entry.get(key) == table:
+                    return source, entry
+            if source == DESIGN and data.get("tables"):
+                break  # a design exists: its tables are the ones to review
+    order = table_order(ws)
+    if not order:
+        raise WorkflowError(f"there is no design to review table {table!r} from", where="workspace",
+                            remedy="submit a design first (submit_design or recommend_design)")
+    raise NotFoundError(f"no table {table!r} in the design", where=f"gate table:{table}",
+                        remedy=f"review one of: {', '.join(order)}")
+
+
+def _key(key: Any) -> str:
+    if not isinstance(key, dict):
+        return str(key) if key else "-"
+    text = f"`{key.get('attribute')}`"
+    if key.get("template"):
+        text += f" = `{key['template']}`"
+    elif key.get("type"):
+        text += f" ({key['type']}" + (f" from {key['source_column']}" if key.get("source_column") else "") + ")"
+    if key.get("justification"):
+        text += f": {key['justification']}"
+    return text
+
+
+def _design_table_text(design: dict[str, Any], table: dict[str, Any]) -> str:
+    name = table.get("name")
+    lines = [f"## Table `{name}` ({table.get('type', 'single-entity')})"]
+    if table.get("purpose"):
+        lines.append(table["purpose"])
+    lines.append(f"- Partition key: {_key(table.get('partition_key'))}")
+    if table.get("sort_key"):
+        lines.append(f"- Sort key: {_key(table.get('sort_key'))}")
+    for gsi in table.get("gsis") or []:
+        sk = f" / {_key(gsi.get('sort_key'))}" if gsi.get("sort_key") else ""
+        lines.append(f"- GSI `{gsi.get('name')}`: {_key(gsi.get('partition_key'))}{sk}, projection "
+                     f"{gsi.get('projection', 'ALL')}" + (f" ({gsi['purpose']})" if gsi.get("purpose") else ""))
+    for entity in table.get("entities") or []:
+        names = [a.get("name") for a in entity.get("attributes", []) if isinstance(a, dict)]
+        keys = "".join(f", {k} `{entity[k]}`" for k in ("pk_template", "sk_template") if entity.get(k))
+        lines.append(f"- Entity `{entity.get('name')}` from `{entity.get('source_table')}`{keys}: "
+                     f"{', '.join(f'`{n}`' for n in names)}")
+    served = [m for m in design.get("pattern_mappings", [])
+              if any(op.get("table") == name or any(a.get("table") == name for a in op.get("actions", []))
+                     for op in m.get("operations", []))]
+    for mapping in served:
+        ops = "; ".join(_operation(op) for op in mapping.get("operations", []))
+        lines.append(f"- Serves {mapping.get('pattern_id')}: {ops}")
+    for d in design.get("denormalizations", []):
+        if d.get("table") == name:
+            lines.append(f"- Denormalized {', '.join(d.get('attributes', []))} from `{d.get('source_table')}`: "
+                         f"{d.get('justification')}" + (f" (kept current: {d['update_strategy']})"
+                                                       if d.get("update_strategy") else ""))
+    if table.get("estimated_item_size_bytes"):
+        lines.append(f"- Estimated item size: {table['estimated_item_size_bytes']:,} bytes")
+    return "\n".join(lines)
+
+
+def _operation(op: dict[str, Any]) -> str:
+    target = op.get("table") or ""
+    if op.get("index"):
+        target += f".{op['index']}"
+    inner = ", ".join(_operation(a) for a in op.get("actions", []))
+    return f"{op.get('type')} {target}".strip() + (f" [{inner}]" if inner else "")
+
+
+def _contract_table_text(table: dict[str, Any]) -> str:
+    keys = f"`{table.get('pk')}`" + (f" / `{table.get('sk')}`" if table.get("sk") else "")
+    lines = [f"## Table `{table.get('table')}` ({table.get('type')}, from `{table.get('source_table')}`)",
+             f"- Key: {keys}"]
+    for gsi in table.get("gsis") or []:
+        sk = f" / `{gsi.get('sk')}`" if gsi.get("sk") else ""
+        lines.append(f"- GSI `{gsi.get('index_name')}`: `{gsi.get('pk')}`{sk}, projection {gsi.get('projection', 'ALL')}")
+    for entity in table.get("entities") or []:
+        names = [a.get("name") for a in entity.get("attributes", [])]
+        lines.append(f"- Entity `{entity.get('entity_type')}` from `{entity.get('source_table')}` "
+                     f"(`{entity.get('pk_template')}` / `{entity.get('sk_template')}`): {', '.join(names)}")
+    if table.get("attributes"):
+        lines.append("- Attributes: " + ", ".join(f"`{a.get('name')}` {a.get('type')}" for a in table["attributes"]))
+    lines.append(f"- Serves: {', '.join(table.get('satisfies', [])) or '-'}; estimated item size "
+                 f"{table.get('estimated_item_size_bytes')} bytes")
+    return "\n".join(lines)
+
+
+def _table_approved(ws: Workspace, table: str) -> bool:
+    """Approved for the section as it is now (an approval recorded without a hash counts too)."""
+    record = latest_answer(ws, f"table:{table}")
+    if record is None or record.decision != "approved":
+        return False
+    return record.artifact_sha256 in (None, artifact_sha256(_section(ws, table)[1]))
+
+
+def check_table_order(ws: Workspace, table: str) -> None:
+    """Refuse table N until tables 1..N-1 are approved, naming the one to approve first."""
+    order = table_order(ws)
+    if table not in order:
+        _section(ws, table)  # raises the right error
+    for earlier in order[: order.index(table)]:
+        if not _table_approved(ws, earlier):
+            raise WorkflowError(
+                f"table {table!r} comes after {earlier!r}, which is not approved yet",
+                where=f"gate table:{table}",
+                remedy=f"review and approve table {earlier!r} first: review_gate(gate='table:{earlier}')",
+            )
+
+
+def pending_tables(ws: Workspace) -> list[str]:
+    return [t for t in table_order(ws) if not _table_approved(ws, t)]
+
+
+def _previous(ws: Workspace, gate: str) -> list[dict[str, Any]]:
+    return [r.model_dump() for r in load_approvals(ws).records if r.gate == gate]
+
+
+def _with_history(text: str, previous: list[dict[str, Any]]) -> str:
+    asked = [p for p in previous if p["decision"] != "approved" and (p.get("feedback") or p.get("concerns"))]
+    if not asked:
+        return text
+    lines = [text, "", "Earlier answers to address:"]
+    for p in asked[-3:]:
+        concerns = f" (concerns: {'; '.join(p['concerns'])})" if p.get("concerns") else ""
+        lines.append(f"- {p['time']} {p['decision']}: {p.get('feedback') or ''}{concerns}")
+    return "\n".join(lines)
+
+
+def gate_view(ws: Workspace, gate: str, subject: str | None = None) -> GateView:
+    """What to show for `gate`, after checking it may be asked now."""
+    if gate == "table" and subject:
+        gate = f"table:{subject}"
+    check_gate(gate)
+    previous = _previous(ws, gate)
+    if gate.startswith("table:"):
+        table = gate[len("table:"):]
+        check_table_order(ws, table)
+        source, section = _section(ws, table)
+        design = _read(ws, DESIGN) if source == DESIGN else None
+        text = _design_table_text(design, section) if design else _contract_table_text(section)
+        return GateView(gate, table, _with_history(text, previous), artifact_sha256(section), previous)
+    if gate == "design":
+        design = _read(ws, DESIGN)
+        if not isinstance(design, dict):
+            raise WorkflowError("there is no design to approve", where="gate design",
+                                remedy="submit a design first (submit_design or recommend_design)")
+        pending = pending_tables(ws)
+        if pending:
+            raise WorkflowError(f"{len(pending)} table(s) not approved yet: {', '.join(pending)}", where="gate design",
+                                remedy=f"review the tables in order first: review_gate(gate='table:{pending[0]}')")
+        parts = [f"# Design `{design.get('name', 'design')}`", design.get("philosophy") or ""]
+        parts += [_design_table_text(design, t) for t in design.get("tables", [])]
+        return GateView(gate, DESIGN, _with_history("\n\n".join(p for p in parts if p), previous),
+                        artifact_sha256(design), previous)
+    if gate == "contract":
+        contract = _read(ws, CONTRACT)
+        if not isinstance(contract, dict):
+            raise WorkflowError("there is no contract to approve", where="gate contract",
+                                remedy="generate it from the approved design (generate_contract)")
+        sha = _contract_hash(contract)
+        parts = [f"# Migration contract ({len(contract.get('tables', []))} tables, sha256 {sha[:12]})"]
+        parts += [_contract_table_text(t) for t in contract.get("tables", []) if isinstance(t, dict)]
+        return GateView(gate, CONTRACT, _with_history("\n\n".join(parts), previous), sha, previous)
+    patterns = _read(ws, PATTERNS)
+    if patterns is None:
+        raise WorkflowError("there are no access patterns to confirm", where="gate requirements",
+                            remedy="build the registry first (build_access_patterns)")
+    items = patterns.get("patterns", []) if isinstance(patterns, dict) else patterns
+    lines = ["# Access patterns", "", "| id | description | kind | rps peak | rps avg | consistency |", "|---|---|---|---|---|---|"]
+    for p in items:
+        lines.append(f"| {p.get('id')} | {p.get('description', '')} | {p.get('kind', '')} | {p.get('rps_peak')} | "
+                     f"{p.get('rps_average')} | {p.get('consistency', '')} |")
+    return GateView(gate, PATTERNS, _with_history("\n".join(lines), previous), artifact_sha256(patterns), previous)
+
+
+def current_sha256(ws: Workspace, gate: str) -> str | None:
+    """The hash of what `gate` approves as the workspace holds it now (None when absent)."""
+    try:
+        if gate.startswith("table:"):
+            return artifact_sha256(_section(ws, gate[len("table:"):])[1])
+        rel = {"design": DESIGN, "contract": CONTRACT, "requirements": PATTERNS}.get(gate)
+        data = _read(ws, rel) if rel else None
+    except (NotFoundError, WorkflowError):
+        return None
+    if data is None:
+        return None
+    return _contract_hash(data) if gate == "contract" else artifact_sha256(data)
+
+
+def dumps(view: GateView) -> str:
+    return json.dumps({"gate": view.gate, "subject": view.subject, "artifact_sha256": view.artifact_sha256})
+
+
+class GateOutcome(BaseModel):
+    """What a gate tool did: the answer recorded, or why none was."""
+
+    gate: str
+    subject: str | None = None
+    status: Literal["recorded", "declined", "cancelled", "unsupported"]
+    decision: str | None = None
+    feedback: str | None = None
+    concerns: list[str] = Field(default_factory=list)
+    via: str | None = None
+    artifact_sha256: str | None = None
+    stale: bool = Field(False, description="the artifact changed while the user was asked")
+    time: str | None = None
+    shown: str | None = Field(None, description="the review text; shown when the client cannot ask")
+    next: str = ""
+
+    def tables(self) -> list[Table]:
+        rows = [["gate", self.gate], ["subject", self.subject], ["status", self.status], ["decision", self.decision],
+                ["feedback", self.feedback], ["concerns", "; ".join(self.concerns)], ["via", self.via],
+                ["artifact", (self.artifact_sha256 or "")[:12]], ["time (UTC)", self.time]]
+        return [Table(f"Gate {self.gate}", ["field", "value"], [r for r in rows if r[1]])]
+
+    def summary(self) -> str:
+        head = {"recorded": f"Recorded **{self.decision}** for `{self.gate}`.",
+                "declined": f"The user declined to answer `{self.gate}`; nothing was recorded.",
+                "cancelled": f"The question for `{self.gate}` was cancelled; nothing was recorded.",
+                "unsupported": f"This client cannot ask the user for `{self.gate}` (no elicitation)."}[self.status]
+        parts = [head]
+        if self.stale:
+            parts.append("The artifact changed while the user was being asked: the answer applies to the earlier version.")
+        if self.shown and self.status == "unsupported":
+            parts.append(self.shown)
+        if self.next:
+            parts.append(f"Next: {self.next}")
+        return "\n\n".join(parts)
+
+
+class ApprovalsOverview(BaseModel):
+    records: list[ApprovalRecord]
+    pending_tables: list[str] = Field(default_factory=list, description="table gates not approved, in design order")
+    open_feedback: list[ApprovalRecord] = Field(default_factory=list, description="latest answers that are not approvals")
+
+    def tables(self) -> list[Table]:
+        return ApprovalLog(records=self.records).tables()
+
+    def summary(self) -> str:
+        parts = [ApprovalLog(records=self.records).summary()]
+        if self.pending_tables:
+            parts.append(f"Tables still to approve, in order: {', '.join(self.pending_tables)}.")
+        for r in self.open_feedback:
+            concerns = f" Concerns: {'; '.join(r.concerns)}." if r.concerns else ""
+            parts.append(f"- `{r.gate}` {r.decision}: {r.feedback or ''}{concerns}")
+        return "\n".join(parts)
+
+
+def overview(ws: Workspace) -> ApprovalsOverview:
+    try:
+        pending = pending_tables(ws)
+    except (NotFoundError, WorkflowError):
+        pending = []
+    return ApprovalsOverview(records=load_approvals(ws).records, pending_tables=pending, open_feedback=open_feedback(ws))
+
+
+def next_step(ws: Workspace, gate: str, decision: str | None) -> str:
+    """What the assistant does after an answer: revise on rejection, else the next gate."""
+    if decision in ("rejected", "feedback"):
+        what = "the design" if gate.startswith("table:") or gate == "design" else gate
+        return (f"revise {what} to address the feedback (list_approvals shows it), resubmit it, "
+                f"then call review_gate(gate='{gate}') again")
+    if decision != "approved":
+        return f"ask again with review_gate(gate='{gate}'), or record the user's answer with record_approval"
+    pending = pending_tables(ws) if gate.startswith("table:") else []
+    if pending:
+        return f"review the next table: review_gate(gate='table:{pending[0]}')"
+    if gate.startswith("table:"):
+        return "approve the whole design: review_gate(gate='design')"
+    return {"requirements": "design the tables (recommend_design or submit_design)",
+            "design": "generate the contract (generate_contract), then review_gate(gate='contract')",
+            "contract": "run the migration (migrate)"}.get(gate, "")
