@@ -204,3 +204,20 @@ def test_cli_validate_json_and_exit_status(tmp_path, sakila_dir, sakila_dsn, con
     assert failed.exit_code == 1
     body = json.loads(failed.stdout)
     assert body["valid"] is False and body["errors"][0]["path"].endswith("/source_column")
+
+
+def test_self_join_alias_scope(contract, catalog):
+    films = contract["tables"][FILMS]
+    films["attributes"].append({
+        "name": "original_title", "type": "S", "source_table": "film", "source_column": "original_language_id",
+        "join": {"type": "self-join", "join_alias": "orig", "join_condition": "orig.film_id = film.film_id",
+                 "select_column": "orig.title", "null_value": "NONE"}})
+    assert check_contract(contract, catalog).valid
+    join = films["attributes"][-1]["join"]
+    join["select_column"] = "other.title"
+    join["join_alias"] = "orig"
+    n = len(films["attributes"]) - 1
+    outcome = check_contract(contract, catalog)
+    assert [e.path for e in outcome.errors] == [f"/tables/{FILMS}/attributes/{n}/join/select_column"]
+    join["join_alias"] = "actor"  # a table name: every reference would be ambiguous
+    assert f"/tables/{FILMS}/attributes/{n}/join/join_alias" in error_paths(check_contract(contract, catalog))
