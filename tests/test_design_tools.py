@@ -84,6 +84,21 @@ async def test_validate_inline_design_reports_the_uncovered_pattern(mcp_client, 
                for e in data["enhancements"])
 
 
+async def test_measured_sizes_replace_estimates(mcp_client, prepared, sakila_dsn):
+    await mcp_client.call_tool("submit_design", {"design": json.loads(DESIGN.read_text())})
+    res = await mcp_client.call_tool("measure_item_sizes", {"dsn": sakila_dsn.url()})
+    sizes = res.structured_content["sizes"]
+    # Counts are the view rows = items; Staff's largest item carries the 36,365-byte picture.
+    assert {t: s["items"] for t, s in sizes.items()} == {
+        "Films": 1000, "CategoryFilms": 1000, "CustomerRentals": 16643, "Inventory": 4581, "Payments": 16049,
+        "Actors": 200, "Staff": 2}
+    assert 36_365 < sizes["Staff"]["max_bytes"] < 37_000
+    assert prepared.exists("item_sizes.json")
+    data = (await mcp_client.call_tool("validate_design", {})).structured_content
+    assert all(s["source"] == "measured" for s in data["item_sizes"])
+    assert not any(e["code"] == "REQUEST_DETAILED_COST_BREAKDOWN" for e in data["enhancements"])
+
+
 async def test_tools_without_a_design_say_what_to_do(mcp_client, prepared):
     with pytest.raises(ToolError) as caught:
         await mcp_client.call_tool("estimate_cost", {})

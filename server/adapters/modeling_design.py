@@ -10,7 +10,13 @@ from typing import Any
 from fastmcp import FastMCP
 from fastmcp.tools.base import ToolResult
 
-from mysql2ddb.server.adapters.common import READ_ONLY, WRITES_WORKSPACE, Deps, in_thread, mapped, result
+from fastmcp import Context
+from fastmcp.dependencies import CurrentContext
+
+from mysql2ddb.server.adapters.common import (
+    READ_ONLY, WRITES_WORKSPACE, Deps, McpProgress, in_thread, mapped, result,
+)
+from mysql2ddb.server.errors import ConfigError
 from mysql2ddb.tools.modeling import design_io
 
 
@@ -78,6 +84,28 @@ def register(app: FastMCP, deps: Deps) -> None:
         report = await in_thread(run, parsed, patterns, schema, sizes, prices(), target_utilization)
         ws.write_json(design_io.COST_ARTIFACT, report)
         return result(report, artifacts=[ws.uri(design_io.COST_ARTIFACT)])
+
+    @app.tool(annotations=WRITES_WORKSPACE)
+    @mapped
+    async def measure_item_sizes(design: dict[str, Any] | None = None, dsn: str | None = None,
+                                 ctx: Context = CurrentContext()) -> ToolResult:
+        """Measure the design's item sizes from the data (read-only on MySQL): each table is written as a
+        contract view query, run and converted exactly as the copy will, giving the real average and largest
+        item (big tables sampled, said so). Writes item_sizes.json, which validate_design, estimate_cost and
+        render_data_model then use instead of estimates. `dsn` defaults to MYSQL2DDB_DSN."""
+        from mysql2ddb.tools.db import Dsn
+        from mysql2ddb.tools.modeling.measure_sizes import measure_item_sizes as run
+
+        s = deps.settings
+        text = dsn or (s.dsn.get_secret_value() if s.dsn else None)
+        if not text:
+            raise ConfigError("no database given", where="measure_item_sizes: dsn",
+                              remedy="pass dsn='mysql://user:password@host:port/database' or set MYSQL2DDB_DSN")
+        parsed = design_io.load_design(ws, design)
+        measured = await in_thread(run, parsed, Dsn.parse(text, password=s.password()), schema=design_io.load_schema(ws),
+                                   prices=prices(), progress=McpProgress(ctx))
+        ws.write_json(design_io.ITEM_SIZES_ARTIFACT, measured.item_sizes())
+        return result(measured, artifacts=[ws.uri(design_io.ITEM_SIZES_ARTIFACT)])
 
     @app.tool(annotations=READ_ONLY)
     @mapped

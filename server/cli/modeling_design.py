@@ -1,7 +1,8 @@
-"""`mysql2ddb design validate|cost|render FILE`: check, price and document a DynamoDB design.
-The schema analysis and the access patterns come from the workspace (analysis/schema.json,
-access_patterns.json) unless --schema / --patterns name other files; --sizes gives measured
-item sizes. `validate` exits 1 when the design is not valid."""
+"""`mysql2ddb design validate|cost|render|measure FILE`: check, price, document and measure a
+DynamoDB design. The schema analysis and the access patterns come from the workspace
+(analysis/schema.json, access_patterns.json) unless --schema / --patterns name other files;
+measured item sizes come from --sizes or the workspace's item_sizes.json (which `measure` writes
+from the data). `validate` exits 1 when the design is not valid."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from typing import Any, Optional
 
 import typer
 
-from mysql2ddb.server.cli.common import EXIT_INVALID, JsonOpt, emit, handle_errors, settings, workspace
+from mysql2ddb.server.cli.common import (
+    EXIT_INVALID, DsnOpt, JsonOpt, emit, handle_errors, resolve_dsn, settings, workspace,
+)
 from mysql2ddb.server.errors import InputError
 
 design_app = typer.Typer(help="DynamoDB designs: validate, price and render dynamodb_data_model.md.",
@@ -96,6 +99,21 @@ def render(file: Path = typer.Argument(..., help="the design JSON file"), schema
     else:
         target = str(workspace().write_text(ARTIFACT, text))
     typer.echo(f"wrote {target}")
+
+
+@design_app.command("measure")
+@handle_errors
+def measure(file: Path = typer.Argument(..., help="the design JSON file"), dsn: Optional[str] = DsnOpt,
+            schema: Optional[Path] = SchemaOpt, prices: Optional[Path] = PricesOpt, as_json: bool = JsonOpt) -> None:
+    """Measure FILE's item sizes from the data (read-only) into the workspace's item_sizes.json."""
+    from mysql2ddb.tools.modeling import design_io
+    from mysql2ddb.tools.modeling.measure_sizes import measure_item_sizes
+
+    design = design_io.parse_design(file, where=str(file))
+    schema_data = _json(schema, "schema analysis") if schema else design_io.load_schema(workspace())
+    measured = measure_item_sizes(design, resolve_dsn(dsn), schema=schema_data, prices=_prices(prices))
+    workspace().write_json(design_io.ITEM_SIZES_ARTIFACT, measured.item_sizes())
+    emit(measured, as_json)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,7 +17,8 @@ DEFAULT_ITEM_BYTES = 1024  # used (and flagged "assumed") when nothing better is
 KEY_BYTES = 40  # a typical key attribute: name plus a short string or number
 DENORMALIZED_ATTR_BYTES = 24  # a copied scalar when only the row size of the source is known
 
-SizeSource = Literal["measured", "avg_row_length", "declared", "assumed"]
+# source_rows: from the entities' source tables' average row size (schema analysis or AVG_ROW_LENGTH)
+SizeSource = Literal["measured", "source_rows", "declared", "assumed"]
 
 
 class ItemSize(BaseModel):
@@ -72,7 +73,7 @@ def estimate_size(table: TableDesign, schema: SchemaFacts) -> ItemSize:
     else:
         if total_rows:
             return ItemSize(avg_bytes=round(weighted / total_rows, 1), items=entity_items(table, schema),
-                            source="avg_row_length")
+                            source="source_rows")
     items = entity_items(table, schema)
     if table.estimated_item_size_bytes:
         return ItemSize(avg_bytes=float(table.estimated_item_size_bytes), items=items, source="declared")
