@@ -93,14 +93,16 @@ def _model(schema: Any, logs: Any, ws: Any) -> Any:
 def _contract(path: Path, dsn: Dsn, ws: Any) -> Any:
     from mysql2ddb.tools.contract.load import load_contract
     from mysql2ddb.tools.contract.validate import validate_contract
-    from mysql2ddb.tools.modeling.approvals import contract_sha256, record_approval
+    from mysql2ddb.tools.modeling import gate_views
+    from mysql2ddb.tools.modeling.approvals import record_approval
 
     shutil.copyfile(path, ws.path("contract.json"))
     contract = load_contract(ws.path("contract.json"))
     validation = asyncio.run(validate_contract(contract.dump(), dsn))
     if not validation.valid:
         return validation
-    record_approval(ws, "contract", "contract.json", "approved", DEMO_NOTE, None, contract_sha256(contract))
+    view = gate_views.gate_view(ws, "contract")
+    record_approval(ws, view.gate, view.subject, "approved", DEMO_NOTE, None, view.artifact_sha256, via="demo")
     return contract
 
 

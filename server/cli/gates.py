@@ -13,20 +13,15 @@ from mysql2ddb.server.cli.common import JsonOpt, emit, handle_errors, workspace
 gates_app = typer.Typer(help="Approval gates: requirements, table:<Name>, design, contract.", no_args_is_help=True)
 
 
-def _artifact_hash(ws, gate: str) -> Optional[str]:
-    if gate != "contract":
-        return None
-    from mysql2ddb.tools.contract.load import load_contract
-    from mysql2ddb.tools.modeling.approvals import contract_sha256
-
-    return contract_sha256(load_contract(ws.path("contract.json")))
-
-
 def _record(gate: str, decision: str, feedback: Optional[str], concerns: list[str], as_json: bool) -> None:
+    """Same rules as the MCP tools: gate order, and the answer bound to the hash of what it approves."""
+    from mysql2ddb.tools.modeling import gate_views
     from mysql2ddb.tools.modeling.approvals import record_approval
 
     ws = workspace()
-    record = record_approval(ws, gate, gate, decision, feedback, concerns or None, _artifact_hash(ws, gate))
+    view = gate_views.gate_view(ws, gate)
+    record = record_approval(ws, view.gate, view.subject, decision, feedback, concerns or None,
+                             view.artifact_sha256, via="cli")
     emit(record, as_json)
 
 
@@ -50,10 +45,10 @@ def reject(gate: str, feedback: str = typer.Option(..., "--feedback", help="what
 @gates_app.command("list")
 @handle_errors
 def list_gates(as_json: bool = JsonOpt) -> None:
-    """Every recorded answer, oldest first."""
-    from mysql2ddb.tools.workflow import workflow_status
+    """Every recorded answer, the tables still pending in order, and open feedback."""
+    from mysql2ddb.tools.modeling.gate_views import overview
 
-    emit(workflow_status(workspace()), as_json)
+    emit(overview(workspace()), as_json)
 
 
 def register(app: typer.Typer) -> None:
