@@ -229,7 +229,7 @@ def make_pattern(data: dict[str, Any], *, where: str = "access pattern") -> Acce
 
 
 def add_pattern(registry: Registry, data: dict[str, Any]) -> AccessPattern:
-    data = dict(data)
+    data = {k: v for k, v in data.items() if v is not None}
     data.setdefault("id", registry.next_id())
     if data["id"] in registry.ids():
         raise ConflictError(f"access pattern {data['id']!r} exists already", where="add_access_pattern",
@@ -249,8 +249,8 @@ def edit_pattern(registry: Registry, pattern_id: str, changes: dict[str, Any]) -
         raise InputError(f"cannot edit {', '.join(unknown)}", where=f"access pattern {pattern_id}",
                          remedy="editable fields: " + ", ".join(EDITABLE + ("sql",)))
     data = current.model_dump(exclude={"needs_rps"})
-    if "sql" in changes or "statements" in changes or "example" in changes or "fingerprint" in changes:
-        data.update(statements=[], entities=[] if "entities" not in changes else changes["entities"])
+    if {"sql", "statements", "example", "fingerprint"} & set(changes):
+        data.update(statements=None, fingerprint=None, example=None, entities=None)  # re-derived from the new SQL
     data.update(changes)
     data["user_fields"] = sorted(set(current.user_fields) | {k for k in changes if k in EDITABLE}
                                  | ({"statements"} if "sql" in changes else set()))
