@@ -80,8 +80,9 @@ class DesignValidation(BaseModel):
                 parts.append(f"{p.pattern_id} not served: " + "; ".join(probs))
         if self.unmapped_tables or self.unmapped_columns:
             parts.append("Neither mapped nor dropped: " + ", ".join(self.unmapped_tables + self.unmapped_columns))
-        for w in self.warnings:
-            parts.append(f"Warning: {w.title} ({w.subject}): {w.reason}")
+        if self.warnings:
+            parts.append(f"{len(self.warnings)} production warning(s): "
+                         + "; ".join(f"{w.title} ({w.subject})" for w in self.warnings) + ".")
         if self.enhancements:
             parts.append("Next: " + "; ".join(f"{e.code} ({', '.join(e.subjects)})" if e.subjects else e.code
                                               for e in self.enhancements))
@@ -97,10 +98,10 @@ class DesignValidation(BaseModel):
             Table("Item sizes", ["table", "avg bytes", "max bytes", "source", "ok", "detail"],
                   [[s.table, round(s.avg_bytes), "?" if s.max_bytes is None else round(s.max_bytes), s.source,
                     "yes" if s.ok else "NO", s.detail] for s in self.item_sizes]),
-            Table("Production warnings", ["warning", "subject", "reason"],
-                  [[w.title, w.subject, w.reason] for w in self.warnings]),
-            Table("Errors", ["path", "message", "remedy"], [[e.path, e.message, e.remedy or ""] for e in self.errors]),
-        ]
+        ] + ([Table("Production warnings", ["warning", "subject", "reason"],
+                    [[w.title, w.subject, w.reason] for w in self.warnings])] if self.warnings else []) \
+          + ([Table("Errors", ["path", "message", "remedy"],
+                    [[e.path, e.message, e.remedy or ""] for e in self.errors])] if self.errors else [])
 
 
 def _size_checks(design: Design, facts: Any, item_sizes: dict[str, Any] | None) -> list[SizeCheck]:
