@@ -2,8 +2,9 @@
 
 BatchWriteItem is answered here after `delay` seconds (a round trip to a real region) with no
 UnprocessedItems; every key it receives is counted, so the bench can check that each source row
-arrived exactly once. It refuses more than 25 puts a batch, as DynamoDB does. Every other call
-(CreateTable, DescribeTable, ...) is forwarded to a moto server. `GET /__stats` returns the
+arrived exactly once. It refuses more than 25 puts a batch, as DynamoDB does. Every other API
+call (CreateTable, DescribeTable, ...) is forwarded to a moto server; anything else, such as moto's
+own /moto-api/, is answered 404 (a region is not a moto server). `GET /__stats` returns the
 counts, `POST /__reset` clears them.
 
 A plain-asyncio HTTP/1.1 server with keep-alive: the endpoint shares the machine with the writer
@@ -142,6 +143,8 @@ class EndpointProtocol(asyncio.Protocol):
         elif path.startswith(b"/__reset"):
             self.server.counts.reset()
             self.reply(_response(200, b"OK", b"{}", b"application/json"))
+        elif not target:  # like a real region: nothing but the DynamoDB API (no /moto-api/)
+            self.reply(_response(404, b"Not Found", b"{}", b"application/json"))
         else:
             if target == CREATE_TARGET:
                 request = json.loads(body)

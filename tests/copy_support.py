@@ -1,4 +1,5 @@
 """Source tables, specs and checks shared by the copy engine's tests (and the SIGKILL child).
+Conversion is the real one (tools/execution/convert.py) on hand-written specs.
 
 Everything is written to the test database `m2d_ce_test` only. `orders` is a typical OLTP table
 whose view turns every 997th id into NULL (a NULL key: a row the converter must reject);
@@ -98,7 +99,7 @@ def ensure_source(dsn: Dsn) -> Dsn:
 
 def create_ddb_table(aws: Any, spec: dict[str, Any]) -> None:
     client = aws.client("dynamodb")
-    types = {c["name"]: c["ddb_type"] for c in spec["columns"]}
+    types = spec.get("key_types") or {c["name"]: c["ddb_type"] for c in spec["columns"]}
     keys = [(spec["pk"], "HASH")] + ([(spec["sk"], "RANGE")] if spec.get("sk") else [])
     client.create_table(
         TableName=spec["table"], BillingMode="PAY_PER_REQUEST",
@@ -131,63 +132,17 @@ def checksum(items: list[dict[str, Any]]) -> str:
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
-# ---- a converter for these specs (the engine takes build_converter's place through `converter=`) ----
-
-class Rejected(Exception):
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-def _number(value: Any) -> str:
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        if not value:
-            return "0"
-        sign, digits, exponent = value.as_tuple()  # no normalize(): it rounds to 28 digits
-        while len(digits) > 1 and digits[-1] == 0:
-            digits, exponent = digits[:-1], exponent + 1
-        if len(digits) > 38:
-            raise Rejected(f"number {value} has more than 38 significant digits")
-        return format(Decimal((sign, digits, exponent)), "f")
-    return str(value)
-
-
-def build_test_converter(spec: dict[str, Any]):
-    keys = [spec["pk"]] + ([spec["sk"]] if spec.get("sk") else [])
-    columns = [(c["name"], c["ddb_type"]) for c in spec["columns"]]
-
-    def convert(row: tuple) -> dict[str, Any]:
-        item: dict[str, Any] = {}
-        for (name, ddb_type), value in zip(columns, row):
-            if value is None:
-                if name in keys:
-                    raise Rejected(f"key attribute {name} is NULL")
-                continue
-            if ddb_type == "N":
-                item[name] = {"N": _number(value)}
-            elif hasattr(value, "isoformat"):
-                item[name] = {"S": value.isoformat()}
-            else:
-                item[name] = {"S": str(value)}
-        return item
-
-    return convert
-
-
-def copy_converter(spec: dict[str, Any]):
-    """The `converter=` hook of copy_tables: (convert, rejection types)."""
-    return build_test_converter(spec), (Rejected,)
-
+# ---- what the copy must produce: the real converter over the view's own rows ----------------------
 
 def expected_items(dsn: Dsn, spec: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
     """(items the copy must produce, rows it must reject) from the view itself."""
-    convert = build_test_converter(spec)
+    from mysql2ddb.tools.execution.convert import RowRejected, build_converter
+
+    convert = build_converter(spec)
     items, rejected = [], 0
     for row in source_rows(dsn, spec["view"]):
         try:
             items.append(convert(row))
-        except Rejected:
+        except RowRejected:
             rejected += 1
     return items, rejected

@@ -2,12 +2,14 @@
 
 moto never throttles, never returns UnprocessedItems and never drops a connection; real DynamoDB
 does all three. This proxy (plain asyncio, HTTP/1.1 keep-alive, on 127.0.0.1, in a thread of its
-own) forwards every call to moto, and for BatchWriteItem injects, each at its own rate:
+own) forwards every DynamoDB API call to moto, and for BatchWriteItem injects, each at its own rate:
   - throttling: a 400 ProvisionedThroughputExceededException / ThrottlingException, nothing forwarded;
   - partial batches: only the first k < n puts are forwarded, the rest returned as UnprocessedItems;
   - dropped connections: the connection is closed without an answer, half of the time after the
     batch was forwarded (the write happened, the client cannot know: a PutRequest is idempotent).
 It counts what it did, so a test can check that every injected fault was retried exactly once.
+Like a region it answers nothing but the API (moto's /moto-api/ is a 404), so the engine uses
+DynamoDB's batch size through it.
 An optional delay per BatchWriteItem slows a copy down enough to kill it in the middle.
 """
 
@@ -174,6 +176,8 @@ class FaultProxy:
     async def _handle(self, method: str, path: str, headers: dict, body: bytes) -> bytes | None:
         counts = self.counts
         counts.requests += 1
+        if not headers.get(b"x-amz-target"):  # like a region: the DynamoDB API only, no /moto-api/
+            return _response(404, b'{"message": "not found"}', b"application/json")
         if headers.get(b"x-amz-target") != BATCH_TARGET:
             status, data, ctype = await self._forward(method, path, headers, body)
             return _response(status, data, ctype)

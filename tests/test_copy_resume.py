@@ -11,7 +11,7 @@ import sys
 import time
 
 from mysql2ddb.tests.copy_support import (
-    RESUME_REJECTS, RESUME_ROWS, RESUME_SPEC, checksum, copy_converter, create_ddb_table, expected_items, scan_items,
+    RESUME_REJECTS, RESUME_ROWS, RESUME_SPEC, checksum, create_ddb_table, expected_items, scan_items,
 )
 from mysql2ddb.tests.fault_proxy import FaultProxy
 from mysql2ddb.tests.test_copy_engine import ce_dsn  # noqa: F401 - the session fixture
@@ -21,7 +21,7 @@ from mysql2ddb.tools.execution.rundir import RunDir
 
 CHILD = """
 import asyncio, sys
-from mysql2ddb.tests.copy_support import RESUME_SPEC, copy_converter
+from mysql2ddb.tests.copy_support import RESUME_SPEC
 from mysql2ddb.tools.aws import AwsClients
 from mysql2ddb.tools.db import Dsn
 from mysql2ddb.tools.execution.copy_engine import CopyOptions, copy_tables
@@ -29,8 +29,7 @@ from mysql2ddb.tools.execution.rundir import RunDir
 
 root, run_id, dsn, url = sys.argv[1:5]
 asyncio.run(copy_tables({"CeResume": RESUME_SPEC}, Dsn.parse(dsn), AwsClients(endpoint_url=url), RunDir.open(root, run_id),
-                        options=CopyOptions(concurrency=2, checkpoint_ms=20, backoff_base_s=0.002),
-                        converter=copy_converter))
+                        options=CopyOptions(concurrency=2, checkpoint_ms=20, backoff_base_s=0.002)))
 """
 
 
@@ -60,8 +59,7 @@ async def test_sigkill_mid_copy_then_resume_is_exact(aws, moto_server, ce_dsn, t
         proxy.set_rates(throttle=0.05, partial=0.1)
         (s,) = await copy_tables({"CeResume": RESUME_SPEC}, ce_dsn, AwsClients(endpoint_url=proxy.url),
                                  RunDir.open(tmp_path, run.run_id),
-                                 options=CopyOptions(backoff_base_s=0.002, backoff_cap_s=0.02),
-                                 converter=copy_converter)
+                                 options=CopyOptions(backoff_base_s=0.002, backoff_cap_s=0.02))
     expected, rejected = expected_items(ce_dsn, RESUME_SPEC)
     assert rejected == RESUME_REJECTS
     assert (s.read, s.written, s.rejected) == (RESUME_ROWS, RESUME_ROWS - RESUME_REJECTS, RESUME_REJECTS)
@@ -69,6 +67,6 @@ async def test_sigkill_mid_copy_then_resume_is_exact(aws, moto_server, ce_dsn, t
     assert len(got) == len(expected) and checksum(got) == checksum(expected)
     rejects = run.read_rejects("CeResume")
     assert len(rejects) == RESUME_REJECTS and len({r["row"]["id"] for r in rejects}) == RESUME_REJECTS
-    assert all("38 significant digits" in r["reason"] for r in rejects)
+    assert all("significant digits" in r["reason"] for r in rejects)
     final = run.load_state("CeResume")
     assert final.done and final.runs == 2 and final.retried >= s.retried - proxy.counts.faults

@@ -16,11 +16,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import queue
 import threading
 from decimal import Decimal
 from itertools import islice
 from operator import eq, itemgetter
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO, Callable, Iterator
 
 import orjson
 import pymysql.cursors
@@ -51,7 +52,7 @@ class Producer:
 
     def __init__(self, *, dsn: Dsn, table: str, view: str, keys: list[tuple[str, bool]], after: tuple | None,
                  convert: Callable[[Any], dict], rejections: tuple[type[BaseException], ...],
-                 reject_file: BinaryIO, deliver: Callable[[Any], None], slots: threading.Semaphore,
+                 reject_file: BinaryIO, deliver: Callable[[Any], None], slots: "queue.SimpleQueue",
                  stop: threading.Event, batch_size: int = 25, group_batches: int = 8, fast: bool = True):
         self.dsn, self.table, self.view, self.keys, self.after = dsn, table, view, keys, after
         self.convert, self.rejections = convert, rejections
@@ -67,23 +68,30 @@ class Producer:
 
     # ---- thread entry ----
     def run(self) -> None:
+        """Hand every group over, each taking one slot (a token of `slots`, a SimpleQueue the
+        consumer refills): at most that many groups wait; then END, or the exception."""
         try:
-            self._run()
+            for group in self.groups():
+                if not self._wait_slot():
+                    break
+                self.deliver(group)
         except BaseException as exc:  # handed to the loop, which raises it there
             self.deliver(exc)
         else:
             self.deliver(END)
 
-    def _handoff(self, group: list[Batch]) -> bool:
-        while not self.slots.acquire(timeout=0.2):
+    def _wait_slot(self) -> bool:
+        while True:
             if self.stop.is_set():
                 return False
-        if self.stop.is_set():
-            return False
-        self.deliver(group)
-        return True
+            try:
+                self.slots.get(timeout=0.2)
+                return not self.stop.is_set()
+            except queue.Empty:
+                continue
 
-    def _run(self) -> None:
+    def groups(self) -> Iterator[list[Batch]]:
+        """The stream as groups of batches (the last group ends with the stream's last batch)."""
         sql_text, params = stream_query(self.view, self.keys, self.after)
         where = f"stream {self.view}"
         with sync_connection(self.dsn, where=where, cursorclass=pymysql.cursors.SSCursor) as conn:
@@ -107,7 +115,7 @@ class Producer:
             reader = FastRows(cursor) if self.fast else None
             chunks = reader.chunks(self.stop) if reader else pymysql_chunks(cursor)
             try:
-                self._batches(chunks, key_of, width if width < len(names) else None, names[:width])
+                yield from self._batches(chunks, key_of, width if width < len(names) else None, names[:width])
             except pymysql.err.MySQLError as exc:
                 raise map_db_error(exc, where, self.dsn) from None
             finally:
@@ -115,7 +123,7 @@ class Producer:
                     reader.abandon()
 
     # ---- the hot loop ----
-    def _batches(self, chunks: Any, key_of: Any, cut: int | None, columns: list[str]) -> None:
+    def _batches(self, chunks: Any, key_of: Any, cut: int | None, columns: list[str]) -> Iterator[list[Batch]]:
         """Cut the stream into batches. A chunk whose keys all differ from their neighbours and
         whose rows all convert takes the fast path (map() over the chunk, no per-row Python
         bookkeeping); any other chunk is replayed row by row, rejecting what must be rejected."""
@@ -151,8 +159,7 @@ class Producer:
                         items = []
                         full = False
                         if len(group) >= self.group_batches:
-                            if not self._handoff(group):
-                                return
+                            yield group
                             group = []
                     take = min(size - len(items), count - i)
                     items += encoded[i:i + take]
@@ -171,8 +178,7 @@ class Producer:
                     items = []
                     full = False
                     if len(group) >= self.group_batches:
-                        if not self._handoff(group):
-                            return
+                        yield group
                         group = []
                 read += 1
                 if key == prev and (key is not None if single else None not in key):
@@ -196,7 +202,7 @@ class Producer:
             self.reject_file.flush()
         # the last batch (maybe empty: trailing rejects, or no rows at all) ends the stream
         group.append(self._batch(seq, items, read, prev, True, rejected))
-        self._handoff(group)
+        yield group
 
     def _batch(self, seq: int, items: list[bytes], read: int, key: Any, boundary_ok: bool, rejected: int) -> Batch:
         body = self._prefix + self._sep.join(items) + self._suffix if items else None

@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import queue
 import random
 import threading
 import time
@@ -29,7 +30,7 @@ from mysql2ddb.tools.aws import AwsClients
 from mysql2ddb.tools.db import Dsn
 from mysql2ddb.tools.execution.batcher import END, Producer
 from mysql2ddb.tools.execution.checkpoint import Batch, Frontier, TableState, decode_key
-from mysql2ddb.tools.execution.ddb_http import DynamoHttp, Retryable
+from mysql2ddb.tools.execution.ddb_http import DynamoHttp, Retryable, endpoint_for, probe_moto
 from mysql2ddb.tools.execution.rundir import RunDir
 from mysql2ddb.tools.execution.source_stream import key_order
 
@@ -37,16 +38,21 @@ log = logging.getLogger("mysql2ddb.copy")
 
 
 class CopyOptions(BaseModel):
-    concurrency: int = Field(32, ge=1, le=1024, description="BatchWriteItem requests in flight, all tables together")
+    concurrency: int | None = Field(None, ge=1, le=1024, description=(
+        "BatchWriteItem requests in flight, all tables together; default 32 (DynamoDB), embedded_concurrency on moto"))
     tables_in_parallel: int = Field(4, ge=1, le=64, description="tables copied at the same time")
-    batch_size: int = Field(25, ge=1, le=25, description="items per BatchWriteItem (DynamoDB allows 25)")
+    batch_size: int | None = Field(None, ge=1, le=25, description=(
+        "items per BatchWriteItem (DynamoDB allows 25); default 25, embedded_batch_size on moto"))
+    embedded_batch_size: int = Field(500, ge=1, le=10_000, description=(
+        "items per request on a local moto server: it takes any size and closes the connection after every answer"))
+    embedded_concurrency: int = Field(4, ge=1, le=64, description="requests in flight on a local moto server")
     max_attempts: int = Field(12, ge=1, le=100, description="sends of one batch without progress before giving up")
     backoff_base_s: float = Field(0.05, gt=0, description="first backoff ceiling; doubles each attempt (full jitter)")
     backoff_cap_s: float = Field(5.0, gt=0, description="largest backoff ceiling")
     request_timeout_s: float = Field(30.0, gt=0)
     checkpoint_ms: int = Field(500, ge=0, description="state written at most this often (and at the end)")
-    queue_groups: int = Field(16, ge=1, description="ready groups of batches waiting per table (backpressure)")
-    group_batches: int = Field(8, ge=1, description="batches handed from the producer thread at once")
+    queue_groups: int = Field(8, ge=1, description="ready groups of batches waiting per table (backpressure)")
+    group_batches: int = Field(16, ge=1, description="batches handed from the producer thread at once")
     signer: str = Field("fast", pattern="^(fast|botocore)$", description="SigV4 implementation")
     transport: str = Field("auto", pattern="^(auto|asyncio|aiohttp)$",
                            description="HTTP client: our asyncio one, aiohttp, or auto (aiohttp behind a proxy)")
@@ -151,7 +157,9 @@ class TableCopy:
         reject_file.truncate(state.reject_bytes)  # lines past the checkpoint will be written again
         reject_file.seek(state.reject_bytes)
         inbox: asyncio.Queue = asyncio.Queue()
-        slots = threading.Semaphore(self.options.queue_groups)
+        slots: queue.SimpleQueue = queue.SimpleQueue()
+        for _ in range(self.options.queue_groups):
+            slots.put(None)
         stop = threading.Event()
         producer = Producer(
             dsn=self.dsn, table=self.table, view=self.view, keys=key_order(self.spec), after=decode_key(state.last_key),
@@ -169,7 +177,7 @@ class TableCopy:
                     break
                 if isinstance(group, BaseException):
                     raise group
-                slots.release()
+                slots.put(None)
                 for batch in group:
                     if self.error is not None:
                         raise self.error
@@ -265,6 +273,21 @@ class TableCopy:
         return random.uniform(0, ceiling)
 
 
+async def resolve_options(options: CopyOptions, aws: AwsClients) -> CopyOptions:
+    """Fill the automatic batch size and concurrency: DynamoDB's 25 items and 32 requests in
+    flight, or fewer, larger requests when the endpoint is a local moto server."""
+    if options.batch_size is not None and options.concurrency is not None:
+        return options
+    moto = await asyncio.to_thread(probe_moto, endpoint_for(aws))
+    if moto:
+        log.info("the endpoint is a moto server: %d items a request, %d in flight",
+                 options.embedded_batch_size, options.embedded_concurrency)
+    return options.model_copy(update={
+        "batch_size": options.batch_size or (options.embedded_batch_size if moto else 25),
+        "concurrency": options.concurrency or (options.embedded_concurrency if moto else 32),
+    })
+
+
 async def copy_tables(specs: dict[str, dict], dsn: Dsn, aws: AwsClients, run: RunDir, *,
                       tables: Iterable[str] | None = None, options: CopyOptions | None = None,
                       progress: ProgressSink | None = None,
@@ -272,7 +295,7 @@ async def copy_tables(specs: dict[str, dict], dsn: Dsn, aws: AwsClients, run: Ru
     """Copy each named table (all specs when `tables` is None) into DynamoDB; tables in parallel.
     Resumes from the run directory's checkpoints. Returns one TableCopyStats per table, in order.
     `converter` (tests) replaces build_converter: spec -> (convert, rejection exception types)."""
-    options = options or CopyOptions()
+    options = await resolve_options(options or CopyOptions(), aws)
     progress = progress or NullProgress()
     names = list(tables) if tables is not None else list(specs)
     missing = [n for n in names if n not in specs]

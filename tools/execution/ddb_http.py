@@ -64,6 +64,29 @@ def proxied(url: str) -> bool:
     return bool(proxies.get(urlsplit(url).scheme)) and not urllib.request.proxy_bypass(host)
 
 
+def probe_moto(url: str, timeout_s: float = 2.0) -> bool:
+    """True when `url` is a moto server on this machine (the embedded endpoint): it answers
+    `GET /moto-api/`. moto never throttles and takes batches of any size, and it closes the
+    connection after every answer, so the engine sends it fewer, larger batches. Never probes a
+    remote host: real DynamoDB is never treated this way."""
+    import ipaddress
+    import urllib.error
+    import urllib.request
+
+    host = urlsplit(url).hostname or ""
+    try:
+        local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = False
+    if not local:
+        return False
+    try:
+        with urllib.request.urlopen(url.rstrip("/") + "/moto-api/", timeout=timeout_s) as resp:
+            return resp.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
 def _error_code(data: bytes) -> tuple[str, str]:
     try:
         doc = orjson.loads(data)
