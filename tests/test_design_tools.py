@@ -30,10 +30,15 @@ def registry() -> Registry:
     return Registry(patterns=patterns)
 
 
+@pytest.fixture(scope="module")
+async def sakila_analysis(sakila_dsn):
+    return await analyze_schema(sakila_dsn)
+
+
 @pytest.fixture
-async def prepared(workdir, sakila_dsn):
+def prepared(workdir, sakila_analysis):
     ws = Workspace(workdir)
-    ws.write_json("analysis/schema.json", await analyze_schema(sakila_dsn))
+    ws.write_json("analysis/schema.json", sakila_analysis)
     save_registry(ws, registry())
     return ws
 
