@@ -93,34 +93,16 @@ def build_source(rows: int) -> Dsn:
     return dsn
 
 
-def prepare(dsn: Dsn) -> tuple[dict[str, Any], bool]:
-    """The table's conversion spec through the real contract path (views, catalog, spec), and
-    whether the real converter exists yet; otherwise a stand-in spec, view and converter."""
-    have = all(importlib.util.find_spec(f"mysql2ddb.tools.execution.{m}") for m in ("convert", "spec", "views"))
-    if have and importlib.util.find_spec("mysql2ddb.tools.contract.catalog"):
-        from mysql2ddb.tools.contract.catalog import read_catalog_sync
-        from mysql2ddb.tools.contract.load import load_contract
-        from mysql2ddb.tools.execution.spec import contract_specs
-        from mysql2ddb.tools.execution.views import apply_views
+def prepare(dsn: Dsn) -> dict[str, Any]:
+    """The table's conversion spec through the real contract path: view, catalog, spec."""
+    from mysql2ddb.tools.contract.catalog import read_catalog_sync
+    from mysql2ddb.tools.contract.load import load_contract
+    from mysql2ddb.tools.execution.spec import contract_specs
+    from mysql2ddb.tools.execution.views import apply_views
 
-        contract = load_contract(CONTRACT)
-        asyncio.run(apply_views(contract, dsn))
-        return contract_specs(contract, read_catalog_sync(dsn))[TABLE], True
-    from mysql2ddb.tests.copy_support import ORDERS_SPEC
-
-    view = "ddb_benchorders_view"
-    with sync_connection(dsn, where="bench view") as conn, conn.cursor() as cur:
-        select = exp.select(exp.Star()).from_(sql.table("orders"))
-        cur.execute(sql.driver_sql(exp.Create(this=sql.table(view), kind="VIEW", replace=True, expression=select)))
-    return {**ORDERS_SPEC, "table": TABLE, "view": view}, False
-
-
-def converter_for(real: bool) -> Any:
-    if real:
-        return None  # copy_tables' default: build_converter(spec)
-    from mysql2ddb.tests.copy_support import copy_converter
-
-    return copy_converter
+    contract = load_contract(CONTRACT)
+    asyncio.run(apply_views(contract, dsn))
+    return contract_specs(contract, read_catalog_sync(dsn))[TABLE]
 
 
 # ---- writers (each in a child process) ---------------------------------------------------------------
@@ -139,8 +121,7 @@ def _measure(kind: str, endpoint: str, run: Any) -> dict[str, Any]:
 
 
 def worker(kind: str, endpoint: str, url: str, spec_path: Path) -> dict[str, Any]:
-    data = json.loads(spec_path.read_text())
-    spec, real = data["spec"], data["real"]
+    spec = json.loads(spec_path.read_text())
     dsn = Dsn.parse(f"{MYSQL_URL}/{DATABASE}")
     aws = AwsClients(endpoint_url=url)
     if kind == "naive":
@@ -153,13 +134,11 @@ def worker(kind: str, endpoint: str, url: str, spec_path: Path) -> dict[str, Any
         from mysql2ddb.tools.execution.rundir import RunDir
 
         run_dir = RunDir.create(tempfile.mkdtemp(prefix="m2d-bench-"), CONTRACT)
-        converter = converter_for(real)
         aws.client("dynamodb")  # the boto3 session (credentials, endpoint data) is startup, as for naive
-        if real:
-            import mysql2ddb.tools.execution.convert  # noqa: F401 - imports are startup
+        import mysql2ddb.tools.execution.convert  # noqa: F401 - imports are startup
 
         def copy() -> dict[str, Any]:
-            (stats,) = asyncio.run(copy_tables({TABLE: spec}, dsn, aws, run_dir, converter=converter))
+            (stats,) = asyncio.run(copy_tables({TABLE: spec}, dsn, aws, run_dir))
             return {"items": stats.written, "read": stats.read, "rejected": stats.rejected, "retried": stats.retried}
 
         return _measure(kind, endpoint, copy)
@@ -167,12 +146,12 @@ def worker(kind: str, endpoint: str, url: str, spec_path: Path) -> dict[str, Any
         from mysql2ddb.tools.execution.copy_engine import CopyOptions, resolve_options
 
         options = asyncio.run(resolve_options(CopyOptions(), aws))  # the engine's own batch size and concurrency
-        bodies = _prebuilt_bodies(spec, dsn, real, options.batch_size)
+        bodies = _prebuilt_bodies(spec, dsn, options.batch_size)
         return _measure(kind, endpoint, lambda: asyncio.run(_send_all(aws, bodies, options.concurrency)))
     raise SystemExit(f"unknown writer {kind}")
 
 
-def _prebuilt_bodies(spec: dict[str, Any], dsn: Dsn, real: bool, batch_size: int) -> list[tuple[bytes, int]]:
+def _prebuilt_bodies(spec: dict[str, Any], dsn: Dsn, batch_size: int) -> list[tuple[bytes, int]]:
     import io
     import threading
 
@@ -180,7 +159,7 @@ def _prebuilt_bodies(spec: dict[str, Any], dsn: Dsn, real: bool, batch_size: int
     from mysql2ddb.tools.execution.copy_engine import default_converter
     from mysql2ddb.tools.execution.source_stream import key_order
 
-    convert, rejections = (converter_for(real) or default_converter)(spec)
+    convert, rejections = default_converter(spec)
     producer = Producer(dsn=dsn, table=TABLE, view=spec["view"], keys=key_order(spec), after=None, convert=convert,
                         rejections=rejections, reject_file=io.BytesIO(), deliver=None, slots=None,
                         stop=threading.Event(), batch_size=batch_size)
@@ -243,11 +222,9 @@ def _run_child(kind: str, endpoint: str, url: str, spec_path: Path) -> dict[str,
 def run_bench(rows: int, writers: list[str], endpoints: list[str]) -> dict[str, Any]:
     OUT.mkdir(exist_ok=True)
     dsn = build_source(rows)
-    spec, real = prepare(dsn)
+    spec = prepare(dsn)
     spec_path = OUT / "copy-spec.json"
-    spec_path.write_text(json.dumps({"spec": spec, "real": real}, default=str))
-    if not real:
-        print("note: tools/execution/convert.py is not there yet: a stand-in converter is used", file=sys.stderr)
+    spec_path.write_text(json.dumps(spec, default=str))
     results: list[dict[str, Any]] = []
     with MotoServer() as moto:
         latency, latency_url = _start_latency_endpoint(moto.url)
@@ -272,7 +249,7 @@ def run_bench(rows: int, writers: list[str], endpoints: list[str]) -> dict[str, 
                     print(json.dumps(result), file=sys.stderr, flush=True)
         finally:
             latency.kill()
-    report = {"rows": rows, "real_converter": real, "results": results, "targets": targets(results, rows)}
+    report = {"rows": rows, "results": results, "targets": targets(results, rows)}
     (OUT / "copy.json").write_text(json.dumps(report, indent=2))
     return report
 
@@ -307,8 +284,7 @@ def targets(results: list[dict[str, Any]], rows: int) -> list[dict[str, Any]]:
 
 
 def print_report(report: dict[str, Any]) -> None:
-    print(f"\ncopy benchmark: {report['rows']:,} rows"
-          + ("" if report["real_converter"] else " (stand-in converter)"))
+    print(f"\ncopy benchmark: {report['rows']:,} rows")
     print(f"{'writer':8} {'endpoint':8} {'items':>9} {'seconds':>8} {'items/s':>9} {'CPU us/item':>11} {'peak RSS MB':>11}")
     for r in report["results"]:
         print(f"{r['writer']:8} {r['endpoint']:8} {r['items']:>9,} {r['seconds']:>8.1f} {r['items_per_s']:>9,.0f} "

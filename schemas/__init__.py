@@ -23,6 +23,7 @@ MODELS: dict[str, str] = {
     "design.schema.json": "mysql2ddb.tools.modeling.design:Design",
     "design_validation.schema.json": "mysql2ddb.tools.modeling.validate_design:DesignValidation",
     "design_cost.schema.json": "mysql2ddb.tools.modeling.cost:CostReport",
+    "copy_table_state.schema.json": "mysql2ddb.tools.execution.checkpoint:TableState",
 }
 
 
