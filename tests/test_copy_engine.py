@@ -30,7 +30,8 @@ from mysql2ddb.tools.contract.load import load_contract
 from mysql2ddb.tools.aws import AwsClients
 from mysql2ddb.tools.db import Dsn, sync_connection
 from mysql2ddb.tools.execution.checkpoint import decode_key, encode_key
-from mysql2ddb.tools.execution.copy_engine import CopyOptions, copy_tables
+from mysql2ddb.tools.execution.copy_engine import CopyOptions, copy_tables, resolve_options
+from mysql2ddb.tools.execution.ddb_http import probe_moto
 from mysql2ddb.tools.execution.http11 import HttpError, HttpPool
 from mysql2ddb.tools.execution.rundir import RunDir
 from mysql2ddb.tools.execution.sigv4 import FastSigner, botocore_headers
@@ -61,7 +62,7 @@ def _stream(dsn: Dsn, view: str, keys, after=None) -> list[tuple]:
 async def test_copy_through_faults_loses_nothing_and_counts_every_retry(aws, moto_server, ce_dsn, tmp_path):
     create_ddb_table(aws, SMALL_SPEC)
     run = RunDir.create(tmp_path, {"tables": []})
-    with FaultProxy(moto_server.url, throttle=0.1, partial=0.15, drop=0.06) as proxy:
+    with FaultProxy(moto_server.url, throttle=0.1, partial=0.15, drop=0.08) as proxy:
         stats = await copy_tables({"CeSmall": SMALL_SPEC}, ce_dsn, AwsClients(endpoint_url=proxy.url), run,
                                   options=CopyOptions(concurrency=16, **QUICK))
     expected, rejected = expected_items(ce_dsn, SMALL_SPEC)
@@ -131,6 +132,17 @@ async def test_resume_refuses_a_changed_spec_and_unknown_tables(aws, ce_dsn, tmp
         await copy_tables({"CePeople": changed}, ce_dsn, aws, run)
     with pytest.raises(InputError):
         await copy_tables({"CePeople": PEOPLE_SPEC}, ce_dsn, aws, run, tables=["Nope"])
+
+
+async def test_batch_size_and_concurrency_follow_the_endpoint(aws, moto_server):
+    on_moto = await resolve_options(CopyOptions(), aws)
+    assert (on_moto.batch_size, on_moto.concurrency) == (500, 4)  # moto: any size, closes every connection
+    with FaultProxy(moto_server.url) as proxy:  # a region: DynamoDB's 25 items, 32 in flight
+        through = await resolve_options(CopyOptions(), AwsClients(endpoint_url=proxy.url))
+    assert (through.batch_size, through.concurrency) == (25, 32)
+    assert not probe_moto("https://dynamodb.us-east-1.amazonaws.com")
+    fixed = await resolve_options(CopyOptions(batch_size=10, concurrency=3), aws)
+    assert (fixed.batch_size, fixed.concurrency) == (10, 3)
 
 
 # CustomerRentals and Payments stay out: moto takes a hash+range table at ~900 items/s (the migrate
