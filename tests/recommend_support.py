@@ -5,6 +5,7 @@ Sakila workload capture."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import json
 from pathlib import Path
@@ -19,7 +20,9 @@ DATA = Path(__file__).resolve().parent / "data"
 def _schema(dsn_text: str) -> Any:
     from mysql2ddb.tools.analysis.schema import analyze_schema
 
-    return asyncio.run(analyze_schema(Dsn.parse(dsn_text)))
+    # its own loop in a worker thread: callers may be async tests with a loop running
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, analyze_schema(Dsn.parse(dsn_text))).result()
 
 
 def schema_for(dsn: Dsn) -> Any:

@@ -148,7 +148,7 @@ def schema_default_patterns(schema: Any, start: int = 1) -> list[AccessPattern]:
         for fk in source.foreign_keys:
             if fk.columns and fk.ref_table:
                 add(f"list {source.name} of a {fk.ref_table} (by {', '.join(fk.columns)})",
-                    _lookup_sql(source.name, fk.columns), [source.name, fk.ref_table])
+                    _lookup_sql(source.name, fk.columns), [source.name])
     return out
 
 
