@@ -24,6 +24,7 @@ MODELS: dict[str, str] = {
     "design_validation.schema.json": "mysql2ddb.tools.modeling.validate_design:DesignValidation",
     "design_cost.schema.json": "mysql2ddb.tools.modeling.cost:CostReport",
     "copy_table_state.schema.json": "mysql2ddb.tools.execution.checkpoint:TableState",
+    "access_patterns.schema.json": "mysql2ddb.tools.modeling.registry:Registry",
 }
 
 
