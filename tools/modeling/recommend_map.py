@@ -7,8 +7,7 @@ checked, all in one TransactWriteItems when more than one item changes."""
 
 from __future__ import annotations
 
-from mysql2ddb.tools.modeling.design import EntityDesign, KeyCondition, Operation, PatternMapping, TableDesign
-from mysql2ddb.tools.modeling.recommend_attrs import NO_CHILD
+from mysql2ddb.tools.modeling.design import EntityDesign, KeyCondition, Operation, TableDesign
 from mysql2ddb.tools.modeling.recommend_ops import Mapper, item_key
 from mysql2ddb.tools.modeling.recommend_plan import Home, Stmt
 
@@ -149,7 +148,7 @@ def map_read(m: Mapper, s: Stmt) -> list[Operation]:
     return [_gsi_read(m, s, table, entity, needs)]
 
 
-def _locate(m: Mapper, s: Stmt, home: Home, table: TableDesign, entity: EntityDesign,
+def locate_item(m: Mapper, s: Stmt, home: Home, table: TableDesign, entity: EntityDesign,
             extra: list[str]) -> tuple[list[Operation], KeyCondition | None]:
     """How a write finds its item: directly by key, or a Query on a GSI of its WHERE columns first."""
     eq = {c.lower() for c in s.eq}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from mysql2ddb.tools.contract.model import Attribute, ConditionalJoin, JsonConstructionJoin
 from mysql2ddb.tools.modeling.design import EntityDesign, Operation, PatternMapping, TableDesign
-from mysql2ddb.tools.modeling.recommend_map import _locate, map_read
+from mysql2ddb.tools.modeling.recommend_map import locate_item, map_read
 from mysql2ddb.tools.modeling.recommend_ops import Mapper, item_key
 from mysql2ddb.tools.modeling.recommend_plan import Stmt
 
@@ -108,7 +108,7 @@ def map_write(m: Mapper, s: Stmt) -> tuple[list[Operation], list[Operation]]:
         action = Operation(type="PutItem", table=table.name, key_condition=item_key(table, entity), entity=ent,
                            filter=f"attribute_not_exists({table.partition_key.attribute})")
         return [], [action] + maintenance + _fk_checks(m, s)
-    lookups, key = _locate(m, s, home, table, entity, [c for c in fk_cols if entity.attribute(c)])
+    lookups, key = locate_item(m, s, home, table, entity, [c for c in fk_cols if entity.attribute(c)])
     if key is None:
         return lookups, maintenance
     if s.keys.statement == "delete":
