@@ -184,6 +184,11 @@ EXTRA_DDL = [
     "CREATE TABLE shop (id INT PRIMARY KEY, country CHAR(2), region_code VARCHAR(10), "
     "CONSTRAINT fk_shop_region FOREIGN KEY (country, region_code) REFERENCES region (country, code) "
     "ON UPDATE CASCADE) ENGINE=InnoDB",
+    "CREATE TABLE warehouse (warehouse_id INT PRIMARY KEY, city VARCHAR(30) CHARACTER SET latin1 NOT NULL, "
+    "code VARCHAR(10) COLLATE utf8mb4_bin NOT NULL, KEY idx_city (city), KEY idx_code (code)) ENGINE=InnoDB",
+    "CREATE TABLE stock (id INT PRIMARY KEY, warehouse_id INT NOT NULL, KEY idx_wh (warehouse_id)) ENGINE=InnoDB",
+    "INSERT INTO warehouse VALUES (1, 'Lyon', 'a'), (2, 'Lyon', 'A'), (3, 'Nantes', 'b')",
+    "INSERT INTO stock VALUES (1, 1), (2, 1), (3, 2), (4, 9)",
     "INSERT INTO node (id, parent_id, doc) VALUES (1, NULL, '{\"a\": 1}'), (2, 1, NULL), (3, 1, NULL), (4, 1, NULL), "
     "(5, 2, NULL)",
     "INSERT INTO region VALUES ('FR', 'IDF', 'Ile-de-France'), ('FR', 'BRE', 'Bretagne')",
@@ -231,6 +236,14 @@ async def test_types_self_and_composite_keys_and_orphans(extra_dsn):
     assert composite.max_children == 2 and composite.parents_with_children == 2
     assert any("reference no `region`" in w for w in analysis.warnings)
     assert analysis.table("region").rows == 2 and shop.rows == 7
+    inferred = analysis.relationship("warehouse", "stock")  # no constraint: same key name
+    assert (inferred.source, inferred.orphans, inferred.max_children) == ("inferred", 1, 2)
+    city = next(k for k in analysis.key_stats if k.table == "warehouse" and k.columns == ["city"])
+    code = next(k for k in analysis.key_stats if k.table == "warehouse" and k.columns == ["code"])
+    assert city.top_values[0].value == "Lyon" and city.top_share == pytest.approx(2 / 3, abs=1e-5)
+    assert code.distinct == 3 and code.top_share == pytest.approx(1 / 3, abs=1e-5)  # binary collation: a != A
+    wh = next(k for k in analysis.key_stats if k.table == "stock" and k.columns == ["warehouse_id"])
+    assert wh.top_values[0].value == 1 and isinstance(wh.top_values[0].value, int)
 
 
 @pytest.fixture

@@ -170,6 +170,12 @@ class SchemaAnalysis(_Model):
     warnings: list[str] = Field(default_factory=list)
     queries: QueryStats = Field(default_factory=QueryStats)
 
+    def __repr__(self) -> str:
+        # Short on purpose: asyncio.run() reprs its main task's result on the way out (a CPython
+        # quirk in signal handling), and a full repr of a thousand tables costs seconds.
+        return (f"SchemaAnalysis(database={self.database!r}, tables={len(self.tables)}, "
+                f"relationships={len(self.relationships)})")
+
     def table(self, name: str) -> TableInfo | None:
         lowered = name.lower()
         return next((t for t in self.tables if t.name.lower() == lowered), None)

@@ -22,7 +22,7 @@ from mysql2ddb.tools.analysis.schema_model import (
 )
 from mysql2ddb.tools.contract.catalog import parse_enum_values
 from mysql2ddb.tools.db import Dsn, async_connection, fetch_all
-from mysql2ddb.tools.sql import col, driver_sql, param, table
+from mysql2ddb.tools.sql import DIALECT, col, driver_sql, param, table
 
 INFO = "information_schema"
 SPATIAL_TYPES = frozenset({
@@ -34,8 +34,16 @@ _JSON_CHECK = re.compile(r"^\s*json_valid\(\s*`?([^`)]+)`?\s*\)\s*$", re.I)
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
-def reads_information_schema(query: exp.Expression) -> bool:
-    return any((t.db or "").lower() == INFO for t in query.find_all(exp.Table))
+def reads_information_schema(sql: str) -> bool:
+    """On the rendered text (every identifier is quoted): walking the AST costs more than the query."""
+    return "`information_schema`." in sql.lower()
+
+
+def to_sql(query: exp.Expression, with_params: bool) -> str:
+    """driver_sql when parameters travel with the statement. Without any, the driver sends the
+    text as is (no %-formatting), so the plain rendering is exact and skips a re-tokenization;
+    the tree is built for this one statement, so sqlglot's defensive copy is skipped too."""
+    return driver_sql(query) if with_params else query.sql(dialect=DIALECT, copy=False)
 
 
 class CountedConnection:
@@ -45,11 +53,12 @@ class CountedConnection:
         self.conn, self.dsn, self.stats = conn, dsn, stats
 
     async def fetch(self, query: exp.Expression, params: list[Any] | None = None, *, where: str) -> list[dict]:
-        if reads_information_schema(query):
+        sql = to_sql(query, bool(params))
+        if reads_information_schema(sql):
             self.stats.information_schema += 1
         else:
             self.stats.data += 1
-        return await fetch_all(self.conn, driver_sql(query), params or None, where=where, dsn=self.dsn)
+        return await fetch_all(self.conn, sql, params or None, where=where, dsn=self.dsn)
 
     @property
     def server(self) -> str:
