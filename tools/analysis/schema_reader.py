@@ -294,7 +294,10 @@ def build_metadata(database: str, server: str, mariadb: bool, rows: dict[str, li
     foreign_keys = _foreign_keys(rows["foreign_keys"], database)
     for row in rows["tables"]:
         name = str(row["TABLE_NAME"])
-        if str(row["TABLE_TYPE"]).upper() == "VIEW":
+        kind = str(row["TABLE_TYPE"]).upper()
+        if kind == "SEQUENCE":  # MariaDB sequences hold no rows to migrate
+            continue
+        if kind == "VIEW":
             view = view_rows.get(name, {})
             meta.views.append(View(name=name, definition=view.get("VIEW_DEFINITION") or None,
                                    updatable=str(view.get("IS_UPDATABLE") or "").upper() == "YES",
