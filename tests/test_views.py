@@ -178,3 +178,12 @@ def test_converter_rejects_a_null_template_key():
         {"name": "SK", "ddb_type": "S", "mysql_type": "varchar", "column_type": "varchar"}]}
     with pytest.raises(RowRejected, match="SK is NULL"):
         build_converter(spec)(("CUSTOMER#1", None))
+
+
+def test_a_composite_key_name_is_refused_with_a_remedy(joins_dsn):
+    contract_data = copy.deepcopy(JOINS_CONTRACT)
+    contract_data["tables"] = [contract_data["tables"][2]]
+    contract_data["tables"][0]["sk"] = "line#created_at"
+    with pytest.raises(ContractError, match="composite") as caught:
+        views_sql(load_contract(contract_data), read_catalog_sync(joins_dsn))
+    assert caught.value.where == "OrderLines.sk" and "template" in caught.value.remedy

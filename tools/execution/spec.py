@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from mysql2ddb.server.errors import ContractError
 from mysql2ddb.tools.contract.catalog import Catalog
 from mysql2ddb.tools.contract.fragments import parse_fragment
 from mysql2ddb.tools.contract.model import (
@@ -162,6 +163,15 @@ def view_columns(table: ContractTable, catalog: Catalog) -> list[tuple[str, str,
         where = f"{table.table}.{attr.name}"
         declared.setdefault(attr.name, attr.type)
         types.setdefault(attr.name, []).append(exposed_type(attr.type, attribute_type(source, attr, catalog, where)))
+    if not table.is_multi_entity:
+        for key in table.key_names:
+            if key not in types:
+                raise ContractError(
+                    f"key {key!r} of {table.table} is not one of its attributes"
+                    + (" (a composite key name is not defined by the contract schema, §10)" if "#" in key else ""),
+                    where=f"{table.table}.{'pk' if key == table.pk else 'sk'}",
+                    remedy="name an attribute; build a composite value with a calculation (case) or, in a "
+                           "multi-entity table, with pk_template/sk_template")
     out = []
     for name in table.attribute_names():
         if name in types:
