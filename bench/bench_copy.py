@@ -153,17 +153,14 @@ def worker(kind: str, endpoint: str, url: str, spec_path: Path) -> dict[str, Any
 
 def _prebuilt_bodies(spec: dict[str, Any], dsn: Dsn, batch_size: int) -> list[tuple[bytes, int]]:
     import io
-    import threading
 
-    from mysql2ddb.tools.execution.batcher import Producer
+    from mysql2ddb.tools.execution.batcher import iter_batches
     from mysql2ddb.tools.execution.copy_engine import default_converter
     from mysql2ddb.tools.execution.source_stream import key_order
 
     convert, rejections = default_converter(spec)
-    producer = Producer(dsn=dsn, table=TABLE, view=spec["view"], keys=key_order(spec), after=None, convert=convert,
-                        rejections=rejections, reject_file=io.BytesIO(), deliver=None, slots=None,
-                        stop=threading.Event(), batch_size=batch_size)
-    return [(b.body, b.count) for group in producer.groups() for b in group if b.count]
+    batches = iter_batches(dsn, TABLE, spec["view"], key_order(spec), convert, rejections, io.BytesIO(), batch_size)
+    return [(b.body, b.count) for b in batches if b.count]
 
 
 async def _send_all(aws: AwsClients, bodies: list[tuple[bytes, int]], in_flight: int) -> dict[str, Any]:

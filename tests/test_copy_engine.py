@@ -78,6 +78,17 @@ async def test_copy_through_faults_loses_nothing_and_counts_every_retry(aws, mot
     assert state.done and state.rows == SMALL_ROWS and state.retried == s.retried
 
 
+async def test_aiohttp_transport_and_botocore_signer_behave_the_same(aws, moto_server, ce_dsn, tmp_path):
+    create_ddb_table(aws, PEOPLE_SPEC)
+    run = RunDir.create(tmp_path, {"tables": []})
+    with FaultProxy(moto_server.url, throttle=0.2, partial=0.2, drop=0.2, seed=3) as proxy:
+        (s,) = await copy_tables({"CePeople": PEOPLE_SPEC}, ce_dsn, AwsClients(endpoint_url=proxy.url), run,
+                                 options=CopyOptions(batch_size=2, transport="aiohttp", signer="botocore", **QUICK))
+    expected, _ = expected_items(ce_dsn, PEOPLE_SPEC)
+    assert checksum(scan_items(aws, "CePeople")) == checksum(expected)
+    assert (s.read, s.written, s.rejected, s.retried) == (14, 12, 2, proxy.counts.faults)
+
+
 async def test_bad_rows_go_to_the_reject_file_with_their_reason(aws, ce_dsn, tmp_path):
     create_ddb_table(aws, SMALL_SPEC)
     run = RunDir.create(tmp_path, {"tables": []})

@@ -1,9 +1,13 @@
-"""The copy's producer thread: stream a view, convert each row, cut BatchWriteItem bodies.
+"""From a view's row packets to BatchWriteItem bodies, with the reading in a thread of its own.
 
-It runs beside the event loop that sends the requests, handing over groups of ready batches
-through a bounded number of slots (backpressure: at most `slots` groups wait; the table is never
-in memory). Per row the work is one decode, one conversion and one key comparison; a body is one
-`orjson.dumps` per item plus a join.
+`SourceThread` runs PyMySQL's unbuffered SSCursor in a thread: it executes the ordered query and
+hands packet-aligned blocks of raw rows to the event loop through a bounded number of slots
+(backpressure: the table is never in memory). It does no per-value work, so it hardly holds the
+GIL: two threads both busy in Python pay several microseconds an item in GIL hand-offs.
+
+`Batcher` (in the loop, fed by copy_engine) decodes, converts and cuts batches: per row one
+decode, one conversion and one key comparison; per body one `orjson.dumps` per item and a join.
+A run of rows whose keys all differ and that all convert takes a map() fast path.
 
 Rejected rows (the converter's RowRejected, or a second row with the same key: DynamoDB refuses a
 batch holding one key twice, and a later put would overwrite the earlier one) go to the reject
@@ -28,9 +32,11 @@ import pymysql.cursors
 
 from mysql2ddb.tools.db import Dsn, map_db_error, sync_connection
 from mysql2ddb.tools.execution.checkpoint import Batch
-from mysql2ddb.tools.execution.source_stream import FastRows, pymysql_chunks, stream_query
+from mysql2ddb.tools.execution.source_stream import PacketReader, build_packet_decoder, decode_rows, stream_query
 
 END = object()
+_NOTHING = object()
+DUPLICATE = "duplicate key: an earlier source row has the same table key (the view's key is not unique); kept the first"
 
 
 def _jsonable(value: Any) -> Any:
@@ -47,178 +53,176 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-class Producer:
-    """One table's stream -> batches, run by `threading.Thread(target=producer.run)`."""
+class Header:
+    """What the reader learns from the executed query: column names and PyMySQL's converters."""
 
-    def __init__(self, *, dsn: Dsn, table: str, view: str, keys: list[tuple[str, bool]], after: tuple | None,
-                 convert: Callable[[Any], dict], rejections: tuple[type[BaseException], ...],
-                 reject_file: BinaryIO, deliver: Callable[[Any], None], slots: "queue.SimpleQueue",
-                 stop: threading.Event, batch_size: int = 25, group_batches: int = 8, fast: bool = True):
-        self.dsn, self.table, self.view, self.keys, self.after = dsn, table, view, keys, after
-        self.convert, self.rejections = convert, rejections
-        self.reject_file = reject_file
+    def __init__(self, names: list[str], converters: list[tuple[Any, Any]]):
+        self.names = names
+        self.converters = converters
+
+
+class SourceThread:
+    """One view's ordered stream: `threading.Thread(target=source.run)` delivers a Header, then
+    blocks of raw rows (each taking a token of `slots`, a SimpleQueue the consumer refills), then
+    END, or the exception that stopped it."""
+
+    def __init__(self, dsn: Dsn, view: str, keys: list[tuple[str, bool]], after: tuple | None,
+                 deliver: Callable[[Any], None], slots: "queue.SimpleQueue", stop: threading.Event):
+        self.dsn, self.view, self.keys, self.after = dsn, view, keys, after
         self.deliver, self.slots, self.stop = deliver, slots, stop
-        self.batch_size, self.group_batches, self.fast = batch_size, group_batches, fast
-        name = orjson.dumps(table)
-        self._prefix = b'{"RequestItems":{' + name + b':[{"PutRequest":{"Item":'
-        self._sep = b'}},{"PutRequest":{"Item":'
-        self._suffix = b'}}]}}'
-        self.read = 0
-        self._single = True
 
-    # ---- thread entry ----
     def run(self) -> None:
-        """Hand every group over, each taking one slot (a token of `slots`, a SimpleQueue the
-        consumer refills): at most that many groups wait; then END, or the exception."""
         try:
-            for group in self.groups():
-                if not self._wait_slot():
+            for item in stream_blocks(self.dsn, self.view, self.keys, self.after, self.stop):
+                if isinstance(item, Header):
+                    self.deliver(item)
+                elif self._wait_slot():
+                    self.deliver(item)
+                else:
                     break
-                self.deliver(group)
         except BaseException as exc:  # handed to the loop, which raises it there
             self.deliver(exc)
         else:
             self.deliver(END)
 
     def _wait_slot(self) -> bool:
-        while True:
-            if self.stop.is_set():
-                return False
+        while not self.stop.is_set():
             try:
                 self.slots.get(timeout=0.2)
                 return not self.stop.is_set()
             except queue.Empty:
                 continue
+        return False
 
-    def groups(self) -> Iterator[list[Batch]]:
-        """The stream as groups of batches (the last group ends with the stream's last batch)."""
-        sql_text, params = stream_query(self.view, self.keys, self.after)
-        where = f"stream {self.view}"
-        with sync_connection(self.dsn, where=where, cursorclass=pymysql.cursors.SSCursor) as conn:
-            cursor = conn.cursor()
+
+def stream_blocks(dsn: Dsn, view: str, keys: list[tuple[str, bool]], after: tuple | None,
+                  stop: threading.Event | None = None) -> Iterator[Any]:
+    """Execute the ordered streaming query; yield its Header, then blocks of raw row packets."""
+    sql_text, params = stream_query(view, keys, after)
+    where = f"stream {view}"
+    with sync_connection(dsn, where=where, cursorclass=pymysql.cursors.SSCursor) as conn:
+        cursor = conn.cursor()
+        try:
+            cursor.execute(sql_text, params or None)
+            reader = PacketReader(cursor)
+            yield Header([d[0] for d in cursor.description], reader.converters)
             try:
-                cursor.execute(sql_text, params or None)
-            except pymysql.err.MySQLError as exc:
-                raise map_db_error(exc, where, self.dsn) from None
-            names = [d[0] for d in cursor.description]
-            width = len(names) - sum(1 for _, binary in self.keys if binary)
-            positions = []
-            extra = width
-            for name, binary in self.keys:
-                if binary:
-                    positions.append(extra)
-                    extra += 1
-                else:
-                    positions.append(names.index(name))
-            key_of = itemgetter(*positions)
-            self._single = len(positions) == 1
-            reader = FastRows(cursor) if self.fast else None
-            chunks = reader.chunks(self.stop) if reader else pymysql_chunks(cursor)
-            try:
-                yield from self._batches(chunks, key_of, width if width < len(names) else None, names[:width])
-            except pymysql.err.MySQLError as exc:
-                raise map_db_error(exc, where, self.dsn) from None
+                yield from reader.blocks(stop)
             finally:
-                if reader is not None:
-                    reader.abandon()
+                reader.abandon()
+        except pymysql.err.MySQLError as exc:
+            raise map_db_error(exc, where, dsn) from None
 
-    # ---- the hot loop ----
-    def _batches(self, chunks: Any, key_of: Any, cut: int | None, columns: list[str]) -> Iterator[list[Batch]]:
-        """Cut the stream into batches. A chunk whose keys all differ from their neighbours and
-        whose rows all convert takes the fast path (map() over the chunk, no per-row Python
-        bookkeeping); any other chunk is replayed row by row, rejecting what must be rejected."""
-        convert, rejections, size, single = self.convert, self.rejections, self.batch_size, self._single
-        cutter = itemgetter(slice(0, cut)) if cut is not None else None
-        dumps = orjson.dumps
-        items: list[bytes] = []
-        group: list[Batch] = []
-        seq = 0
-        read = 0
-        rejected = 0
-        rejected_in_batch = False
-        prev: Any = _NOTHING
-        full = False
-        for rows in chunks:
-            keys = list(map(key_of, rows))
-            encoded = None
-            if keys[0] != prev and not any(map(eq, keys, islice(keys, 1, None))):
-                try:
-                    encoded = list(map(dumps, map(convert, rows if cutter is None else map(cutter, rows))))
-                except rejections:
-                    encoded = None
-            if encoded is not None:
-                count = len(encoded)
-                i = 0
-                while i < count:
-                    if full:  # the next row exists and its key differs: a clean boundary
-                        if rejected_in_batch:
-                            self.reject_file.flush()
-                            rejected_in_batch = False
-                        group.append(self._batch(seq, items, read, prev, True, rejected))
-                        seq += 1
-                        items = []
-                        full = False
-                        if len(group) >= self.group_batches:
-                            yield group
-                            group = []
-                    take = min(size - len(items), count - i)
-                    items += encoded[i:i + take]
-                    i += take
-                    read += take
-                    prev = keys[i - 1]
-                    full = len(items) >= size
+
+class Batcher:
+    """Rows in stream order -> Batches (and reject lines). `push(rows)` returns the batches
+    completed so far; `finish()` the last one, which ends the stream (maybe empty)."""
+
+    def __init__(self, *, table: str, header: Header, keys: list[tuple[str, bool]],
+                 convert: Callable[[Any], dict], rejections: tuple[type[BaseException], ...],
+                 reject_file: BinaryIO, batch_size: int = 25):
+        self.table, self.convert, self.rejections = table, convert, rejections
+        self.reject_file, self.size = reject_file, batch_size
+        self.decode = build_packet_decoder(header.converters)
+        names = header.names
+        self.width = len(names) - sum(1 for _, binary in keys if binary)
+        self.columns = names[:self.width]
+        positions, extra = [], self.width  # binary copies of string keys follow the view's columns
+        for name, binary in keys:
+            positions.append(extra if binary else names.index(name))
+            extra += binary
+        self.key_of = itemgetter(*positions)
+        self.single = len(positions) == 1
+        self.cut = self.width if self.width < len(names) else None
+        self._prefix = b'{"RequestItems":{' + orjson.dumps(table) + b':[{"PutRequest":{"Item":'
+        self._sep = b'}},{"PutRequest":{"Item":'
+        self._suffix = b'}}]}}'
+        self.items: list[bytes] = []
+        self.seq = self.read = self.rejected = 0
+        self.rejected_in_batch = False
+        self.prev: Any = _NOTHING
+        self.full = False
+
+    def push(self, rows: list[tuple]) -> list[Batch]:
+        out: list[Batch] = []
+        if not rows:
+            return out
+        keys = list(map(self.key_of, rows))
+        encoded = None
+        if keys[0] != self.prev and not any(map(eq, keys, islice(keys, 1, None))):
+            try:
+                encoded = list(map(orjson.dumps, map(self.convert, rows)))  # extra trailing values ignored
+            except self.rejections:
+                encoded = None
+        if encoded is not None:
+            size, count, i = self.size, len(encoded), 0
+            while i < count:
+                if self.full:  # the next row exists and its key differs: a clean boundary
+                    out.append(self._close(True))
+                take = min(size - len(self.items), count - i)
+                self.items += encoded[i:i + take]
+                i += take
+                self.read += take
+                self.prev = keys[i - 1]
+                self.full = len(self.items) >= size
+            return out
+        for row, key in zip(rows, keys):
+            if self.full:  # the batch closes when the next row shows whether the key changes here
+                out.append(self._close(key != self.prev))
+            self.read += 1
+            if key == self.prev and (key is not None if self.single else None not in key):
+                self._reject(row, key, DUPLICATE)
                 continue
-            for row, key in zip(rows, keys):
-                if full:  # the batch closes when the next row shows whether the key changes here
-                    if rejected_in_batch:
-                        self.reject_file.flush()
-                        rejected_in_batch = False
-                    group.append(self._batch(seq, items, read, prev, key != prev, rejected))
-                    seq += 1
-                    items = []
-                    full = False
-                    if len(group) >= self.group_batches:
-                        yield group
-                        group = []
-                read += 1
-                if key == prev and (key is not None if single else None not in key):
-                    self._reject(row, key, columns, cut, "duplicate key: an earlier source row has the same "
-                                                         "table key (the view's key is not unique); kept the first")
-                    rejected += 1
-                    rejected_in_batch = True
-                    continue
-                prev = key
-                try:
-                    item = convert(row if cut is None else row[:cut])
-                except rejections as exc:
-                    self._reject(row, key, columns, cut, str(getattr(exc, "reason", exc)))
-                    rejected += 1
-                    rejected_in_batch = True
-                    continue
-                items.append(dumps(item))
-                full = len(items) >= size
-        self.read = read
-        if rejected_in_batch:
+            self.prev = key
+            try:
+                item = self.convert(row)
+            except self.rejections as exc:
+                self._reject(row, key, str(getattr(exc, "reason", exc)))
+                continue
+            self.items.append(orjson.dumps(item))
+            self.full = len(self.items) >= self.size
+        return out
+
+    def finish(self) -> Batch:
+        return self._close(True)
+
+    def _close(self, boundary_ok: bool) -> Batch:
+        if self.rejected_in_batch:
             self.reject_file.flush()
-        # the last batch (maybe empty: trailing rejects, or no rows at all) ends the stream
-        group.append(self._batch(seq, items, read, prev, True, rejected))
-        yield group
-
-    def _batch(self, seq: int, items: list[bytes], read: int, key: Any, boundary_ok: bool, rejected: int) -> Batch:
+            self.rejected_in_batch = False
+        items, self.items, self.full = self.items, [], False
         body = self._prefix + self._sep.join(items) + self._suffix if items else None
-        key_end = None if key is _NOTHING else (key,) if self._single else key
-        return Batch(seq, body, len(items), read, key_end, boundary_ok, rejected, self.reject_file.tell())
+        key = self.prev
+        key_end = None if key is _NOTHING else (key,) if self.single else key
+        batch = Batch(self.seq, body, len(items), self.read, key_end, boundary_ok, self.rejected,
+                      self.reject_file.tell())
+        self.seq += 1
+        return batch
 
-    def _reject(self, row: tuple, key: Any, columns: list[str], cut: int | None, reason: str) -> None:
-        values = row if cut is None else row[:cut]
+    def _reject(self, row: tuple, key: Any, reason: str) -> None:
+        self.rejected += 1
+        self.rejected_in_batch = True
+        values = row if self.cut is None else row[:self.cut]
         record = {
             "table": self.table,
-            "key": [_jsonable(v) if v is not None else None for v in (key if isinstance(key, tuple) else (key,))],
+            "key": [None if v is None else _jsonable(v) for v in ((key,) if self.single else key)],
             "reason": reason,
             "row": {name: (None if v is None else v if isinstance(v, (int, float, str)) else _jsonable(v))
-                    for name, v in zip(columns, values)},
+                    for name, v in zip(self.columns, values)},
         }
         self.reject_file.write(json.dumps(record, ensure_ascii=False, default=_jsonable).encode("utf-8") + b"\n")
 
 
-_NOTHING = object()
+def iter_batches(dsn: Dsn, table: str, view: str, keys: list[tuple[str, bool]], convert: Callable[[Any], dict],
+                 rejections: tuple[type[BaseException], ...], reject_file: BinaryIO,
+                 batch_size: int = 25) -> Iterator[Batch]:
+    """All of a view's batches in this thread (benchmarks, tests): the same pieces, no loop."""
+    batcher: Batcher | None = None
+    for item in stream_blocks(dsn, view, keys, None):
+        if isinstance(item, Header):
+            batcher = Batcher(table=table, header=item, keys=keys, convert=convert, rejections=rejections,
+                              reject_file=reject_file, batch_size=batch_size)
+            continue
+        yield from batcher.push(decode_rows(batcher.decode, item)[0])
+    if batcher is not None:
+        yield batcher.finish()

@@ -1,8 +1,8 @@
 """The copy engine: every contract table's view into its DynamoDB table, fast, resumable, exact.
 
-Per table a producer thread streams the view in key order and cuts BatchWriteItem bodies
-(batcher.py); the event loop signs and posts them with up to `concurrency` requests in flight
-across all tables (ddb_http.py). UnprocessedItems, throttling, 5xx and dropped connections are
+Per table a reader thread streams the view's raw rows in key order (batcher.SourceThread); the
+event loop decodes and converts them, cuts BatchWriteItem bodies (batcher.Batcher), signs and
+posts them with up to `concurrency` requests in flight across all tables (sender.py). UnprocessedItems, throttling, 5xx and dropped connections are
 retried with exponential backoff and full jitter, a bounded number of times; every re-sent
 request is counted. A table's checkpoint (checkpoint.py) is written atomically to the run
 directory at most every `checkpoint_ms`: an interrupted run resumed with the same run id
@@ -28,11 +28,12 @@ from mysql2ddb.server.errors import ConflictError, InputError, ThrottledError
 from mysql2ddb.server.progress import NullProgress, ProgressSink
 from mysql2ddb.tools.aws import AwsClients
 from mysql2ddb.tools.db import Dsn
-from mysql2ddb.tools.execution.batcher import END, Producer
-from mysql2ddb.tools.execution.checkpoint import Batch, Frontier, TableState, decode_key
-from mysql2ddb.tools.execution.ddb_http import DynamoHttp, Retryable, endpoint_for, probe_moto
+from mysql2ddb.tools.execution.batcher import END, Batcher, SourceThread
+from mysql2ddb.tools.execution.checkpoint import Frontier, TableState, decode_key
+from mysql2ddb.tools.execution.ddb_http import Retryable, endpoint_for, probe_moto
 from mysql2ddb.tools.execution.rundir import RunDir
-from mysql2ddb.tools.execution.source_stream import key_order
+from mysql2ddb.tools.execution.sender import Job, open_sender
+from mysql2ddb.tools.execution.source_stream import block_size, decode_rows, key_order
 
 log = logging.getLogger("mysql2ddb.copy")
 
@@ -51,12 +52,11 @@ class CopyOptions(BaseModel):
     backoff_cap_s: float = Field(5.0, gt=0, description="largest backoff ceiling")
     request_timeout_s: float = Field(30.0, gt=0)
     checkpoint_ms: int = Field(500, ge=0, description="state written at most this often (and at the end)")
-    queue_groups: int = Field(8, ge=1, description="ready groups of batches waiting per table (backpressure)")
-    group_batches: int = Field(16, ge=1, description="batches handed from the producer thread at once")
+    queue_blocks: int = Field(4, ge=1, description="blocks of raw rows (~256 KB) read ahead per table (backpressure)")
+    slice_rows: int = Field(500, ge=1, description="rows converted between two looks at the network")
     signer: str = Field("fast", pattern="^(fast|botocore)$", description="SigV4 implementation")
     transport: str = Field("auto", pattern="^(auto|asyncio|aiohttp)$",
                            description="HTTP client: our asyncio one, aiohttp, or auto (aiohttp behind a proxy)")
-    fast_rows: bool = Field(True, description="decode rows with the generated decoder (False: PyMySQL's own)")
     totals: dict[str, int] = Field(default_factory=dict, description="expected rows per table, for progress")
 
 
@@ -88,26 +88,12 @@ def stats_of(state: TableState) -> TableCopyStats:
 
 
 class _Shared:
-    """What the tables of one copy share: the HTTP session, the sender workers (as many as
-    requests may be in flight) and their queue, the options, the progress sink."""
+    """What the tables of one copy share: the sender (all requests in flight), options, progress."""
 
-    def __init__(self, http: DynamoHttp, options: CopyOptions, progress: ProgressSink):
-        self.http = http
+    def __init__(self, sender: Any, options: CopyOptions, progress: ProgressSink):
+        self.sender = sender
         self.options = options
         self.progress = progress
-        self.queue: asyncio.Queue = asyncio.Queue(maxsize=options.concurrency)
-        self.workers = [asyncio.ensure_future(self._worker()) for _ in range(options.concurrency)]
-
-    async def _worker(self) -> None:
-        queue = self.queue
-        while True:
-            table_copy, batch = await queue.get()
-            await table_copy.send(batch)
-
-    async def close(self) -> None:
-        for worker in self.workers:
-            worker.cancel()
-        await asyncio.gather(*self.workers, return_exceptions=True)
 
 
 class TableCopy:
@@ -158,35 +144,35 @@ class TableCopy:
         reject_file.seek(state.reject_bytes)
         inbox: asyncio.Queue = asyncio.Queue()
         slots: queue.SimpleQueue = queue.SimpleQueue()
-        for _ in range(self.options.queue_groups):
+        for _ in range(self.options.queue_blocks):
             slots.put(None)
         stop = threading.Event()
-        producer = Producer(
-            dsn=self.dsn, table=self.table, view=self.view, keys=key_order(self.spec), after=decode_key(state.last_key),
-            convert=convert, rejections=rejections, reject_file=reject_file,
-            deliver=lambda item: loop.call_soon_threadsafe(inbox.put_nowait, item), slots=slots, stop=stop,
-            batch_size=self.options.batch_size, group_batches=self.options.group_batches, fast=self.options.fast_rows)
-        thread = threading.Thread(target=producer.run, name=f"copy-{self.table}", daemon=True)
+        keys = key_order(self.spec)
+        source = SourceThread(self.dsn, self.view, keys, decode_key(state.last_key),
+                              lambda item: loop.call_soon_threadsafe(inbox.put_nowait, item), slots, stop)
+        thread = threading.Thread(target=source.run, name=f"copy-{self.table}", daemon=True)
         thread.start()
         finished = False
-        outbox = self.shared.queue
         try:
+            header = await inbox.get()
+            if isinstance(header, BaseException):
+                raise header
+            batcher = Batcher(table=self.table, header=header, keys=keys, convert=convert, rejections=rejections,
+                              reject_file=reject_file, batch_size=self.options.batch_size)
             while True:
-                group = await inbox.get()
-                if group is END:
+                block = await inbox.get()
+                if block is END:
                     break
-                if isinstance(group, BaseException):
-                    raise group
+                if isinstance(block, BaseException):
+                    raise block
                 slots.put(None)
-                for batch in group:
-                    if self.error is not None:
-                        raise self.error
-                    if batch.count == 0:
-                        frontier.ack(batch)
-                        continue
-                    self.pending += 1
-                    await outbox.put((self, batch))
-                self._report()
+                pos, size = 0, block_size(block)
+                while pos < size:  # a slice at a time, letting the answers in between
+                    rows, pos = decode_rows(batcher.decode, block, pos, self.options.slice_rows)
+                    self._submit(batcher.push(rows))
+                    await self.shared.sender.wait_space()
+                    await asyncio.sleep(0)
+            self._submit([batcher.finish()])
             while self.pending and self.error is None:
                 self.idle.clear()
                 await self.idle.wait()
@@ -202,6 +188,19 @@ class TableCopy:
         self._report(final=True)
         return stats_of(frontier.state)
 
+    def _submit(self, batches: list[Any]) -> None:
+        sender = self.shared.sender
+        for batch in batches:
+            if self.error is not None:
+                raise self.error
+            if batch.count == 0:  # every row of its range rejected: nothing to write
+                self.frontier.ack(batch)
+                continue
+            self.pending += 1
+            sender.submit(Job(self, batch))
+        if batches:
+            self._report()
+
     def _report(self, final: bool = False) -> None:
         now = time.monotonic()
         if not final and now - self._last_progress < 0.5:
@@ -215,62 +214,56 @@ class TableCopy:
             f"copy {self.table}", rows, total,
             f"{fr.written:,} written, {st.rejected:,} rejected, {st.retried + fr.retried:,} retried")
 
-    async def send(self, batch: Batch) -> None:
-        """Write one batch until DynamoDB has all of it (a sender worker runs this; it never
-        raises but for cancellation: a failure stops the table)."""
+    # ---- the sender's callbacks (sender.py): one batch's fate ----
+    def on_done(self, job: Job) -> None:
         try:
-            if self.closed or self.error is not None:
-                return
-            await self._write(batch)
             if not self.closed:
-                self.frontier.ack(batch)
-        except asyncio.CancelledError:
-            raise
-        except BaseException as exc:  # noqa: BLE001 - handed to the table's own task
-            if self.error is None:
-                self.error = exc
-            self.idle.set()
+                self.frontier.ack(job.batch)
+        except Exception as exc:  # noqa: BLE001 - e.g. the state file cannot be written
+            self._error(exc)
         finally:
-            self.pending -= 1
-            if self.pending <= 0:
-                self.idle.set()
+            self._finished()
 
-    async def _write(self, batch: Batch) -> None:
-        opts = self.options
-        frontier = self.frontier
-        http = self.shared.http
-        body = batch.body
-        attempt = 0
-        while True:
-            try:
-                unprocessed = await http.batch_write(body, self.table)
-            except Retryable as exc:
-                attempt += 1
-                if attempt >= opts.max_attempts:
-                    raise ThrottledError(
-                        f"BatchWriteItem into {self.table} failed {attempt} times in a row ({exc})",
-                        where=f"copy {self.table}",
-                        remedy="the run is checkpointed: resume it later with --resume "
-                               f"{self.run.run_id}; raise the table's capacity or lower the concurrency") from None
-                frontier.retried += 1
-                await asyncio.sleep(self._backoff(attempt))
-                continue
-            if not unprocessed:
-                return
-            left = sum(len(v) for v in unprocessed.values())
-            attempt = attempt + 1 if left >= batch.count else 1  # progress resets the count
-            if attempt >= opts.max_attempts:
-                raise ThrottledError(
-                    f"{left} item(s) of a batch into {self.table} stayed unprocessed after {attempt} attempts",
-                    where=f"copy {self.table}",
-                    remedy=f"resume later with --resume {self.run.run_id}; raise the table's write capacity")
-            frontier.retried += 1
-            body = orjson.dumps({"RequestItems": unprocessed})
-            await asyncio.sleep(self._backoff(attempt))
+    def on_unprocessed(self, job: Job, unprocessed: dict[str, Any]) -> None:
+        left = sum(len(v) for v in unprocessed.values())
+        job.attempt = job.attempt + 1 if left >= job.sent else 1  # progress resets the count
+        job.sent = left
+        job.body = orjson.dumps({"RequestItems": unprocessed})
+        self._again(job, f"{left} item(s) stayed unprocessed")
 
-    def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.options.backoff_cap_s, self.options.backoff_base_s * (2 ** (attempt - 1)))
-        return random.uniform(0, ceiling)
+    def on_retry(self, job: Job, exc: Retryable) -> None:
+        job.attempt += 1
+        self._again(job, str(exc))
+
+    def on_fail(self, job: Job, exc: BaseException) -> None:
+        self._error(exc)
+        self._finished()
+
+    def on_dropped(self, job: Job) -> None:
+        self._finished()
+
+    def _again(self, job: Job, why: str) -> None:
+        """Re-send after a backoff with full jitter, a bounded number of times; count it."""
+        if job.attempt >= self.options.max_attempts:
+            self.on_fail(job, ThrottledError(
+                f"BatchWriteItem into {self.table}: {why}, {job.attempt} times in a row",
+                where=f"copy {self.table}",
+                remedy=f"the run is checkpointed: resume it later with --resume {self.run.run_id}; "
+                       "raise the table's write capacity or lower the concurrency"))
+            return
+        self.frontier.retried += 1
+        ceiling = min(self.options.backoff_cap_s, self.options.backoff_base_s * (2 ** (job.attempt - 1)))
+        asyncio.get_running_loop().call_later(random.uniform(0, ceiling), self.shared.sender.submit, job)
+
+    def _error(self, exc: BaseException) -> None:
+        if self.error is None:
+            self.error = exc
+        self.idle.set()
+
+    def _finished(self) -> None:
+        self.pending -= 1
+        if self.pending <= 0:
+            self.idle.set()
 
 
 async def resolve_options(options: CopyOptions, aws: AwsClients) -> CopyOptions:
@@ -302,10 +295,9 @@ async def copy_tables(specs: dict[str, dict], dsn: Dsn, aws: AwsClients, run: Ru
     if missing:
         raise InputError(f"no conversion spec for {', '.join(missing)}", where="copy",
                          remedy="name tables of the contract: " + ", ".join(specs))
-    connections = options.concurrency + 4
-    async with DynamoHttp(aws, connections=connections, timeout_s=options.request_timeout_s,
-                          signer=options.signer, transport=options.transport) as http:
-        shared = _Shared(http, options, progress)
+    async with open_sender(aws, concurrency=options.concurrency, timeout_s=options.request_timeout_s,
+                           signer=options.signer, transport=options.transport) as sender:
+        shared = _Shared(sender, options, progress)
         gate = asyncio.Semaphore(options.tables_in_parallel)
 
         async def one(name: str) -> TableCopyStats:
@@ -321,5 +313,3 @@ async def copy_tables(specs: dict[str, dict], dsn: Dsn, aws: AwsClients, run: Ru
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
-        finally:
-            await shared.close()

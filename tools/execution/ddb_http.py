@@ -143,8 +143,7 @@ class DynamoHttp:
                 resp = await self._pool.post(headers, body)
             except HttpError as exc:
                 raise Retryable("connection", str(exc)) from None
-            crc = resp.header(b"x-amz-crc32")
-            if crc is not None and int(crc) != zlib.crc32(resp.body) & 0xFFFFFFFF:
+            if crc_mismatch(resp.header(b"x-amz-crc32"), resp.body):
                 raise Retryable("connection", "response checksum mismatch")
             return resp.status, resp.body
         assert self._session is not None, "use `async with DynamoHttp(...)`"
@@ -152,9 +151,7 @@ class DynamoHttp:
         try:
             async with self._session.post(self.url, data=body, headers=headers) as resp:
                 data = await resp.read()
-                crc = resp.headers.get("x-amz-crc32")
-                if crc is not None and resp.headers.get("Content-Encoding") is None \
-                        and int(crc) != zlib.crc32(data) & 0xFFFFFFFF:
+                if resp.headers.get("Content-Encoding") is None and crc_mismatch(resp.headers.get("x-amz-crc32"), data):
                     raise Retryable("connection", "response checksum mismatch")
                 return resp.status, data
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, asyncio.TimeoutError) as exc:
@@ -164,26 +161,37 @@ class DynamoHttp:
         """Send one BatchWriteItem; the UnprocessedItems request map, or None when all were written.
         Raises Retryable, or a terminal AwsError/NotFoundError/ConfigError."""
         status, data = await self.post(BATCH_WRITE, body)
-        if status == 200 and data == ALL_DONE:
-            return None
-        if status == 200:
-            try:
-                unprocessed = orjson.loads(data).get("UnprocessedItems")
-            except orjson.JSONDecodeError:
-                raise Retryable("connection", "unreadable BatchWriteItem response") from None
-            return unprocessed or None
-        code, message = _error_code(data)
-        if code in THROTTLE_CODES:
-            raise Retryable("throttled", f"{code}: {message}")
-        if status >= 500 or code in RETRYABLE_CODES:
-            raise Retryable("server", f"HTTP {status} {code}: {message}")
-        where = f"BatchWriteItem into {table} at {self.url}"
-        if code == "ResourceNotFoundException":
-            raise NotFoundError(f"{code}: {message}", where=where,
-                                remedy="create the table first (mysql2ddb tables ... --apply), or check the region")
-        if code in ("AccessDeniedException", "UnrecognizedClientException", "InvalidSignatureException",
-                    "MissingAuthenticationTokenException"):
-            raise ConfigError(f"{code}: {message}", where=where,
-                              remedy="grant dynamodb:BatchWriteItem on the table to these credentials; check the region")
-        raise AwsError(f"HTTP {status} {code or 'error'}: {message}", where=where,
-                       remedy="read the AWS message above: a ValidationException names the attribute or key at fault")
+        return batch_outcome(status, data, table, self.url)
+
+
+def batch_outcome(status: int, data: bytes, table: str, url: str) -> dict[str, Any] | None:
+    """A BatchWriteItem answer: None when every item was written, the UnprocessedItems request map
+    when some were not; raises Retryable (throttling, 5xx, unreadable) or a terminal error."""
+    if status == 200 and data == ALL_DONE:
+        return None
+    if status == 200:
+        try:
+            unprocessed = orjson.loads(data).get("UnprocessedItems")
+        except orjson.JSONDecodeError:
+            raise Retryable("connection", "unreadable BatchWriteItem response") from None
+        return unprocessed or None
+    code, message = _error_code(data)
+    if code in THROTTLE_CODES:
+        raise Retryable("throttled", f"{code}: {message}")
+    if status >= 500 or code in RETRYABLE_CODES:
+        raise Retryable("server", f"HTTP {status} {code}: {message}")
+    where = f"BatchWriteItem into {table} at {url}"
+    if code == "ResourceNotFoundException":
+        raise NotFoundError(f"{code}: {message}", where=where,
+                            remedy="create the table first (mysql2ddb tables ... --apply), or check the region")
+    if code in ("AccessDeniedException", "UnrecognizedClientException", "InvalidSignatureException",
+                "MissingAuthenticationTokenException"):
+        raise ConfigError(f"{code}: {message}", where=where,
+                          remedy="grant dynamodb:BatchWriteItem on the table to these credentials; check the region")
+    raise AwsError(f"HTTP {status} {code or 'error'}: {message}", where=where,
+                   remedy="read the AWS message above: a ValidationException names the attribute or key at fault")
+
+
+def crc_mismatch(crc: bytes | str | None, body: bytes) -> bool:
+    """DynamoDB's x-amz-crc32 header does not match the body (a damaged answer: retry)."""
+    return crc is not None and int(crc) != zlib.crc32(body) & 0xFFFFFFFF

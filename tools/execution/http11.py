@@ -87,61 +87,67 @@ class _Connection(asyncio.Protocol):
         return False
 
     def _parse(self, eof: bool) -> _Response | None:
-        buf = self.buf
-        end = buf.find(b"\r\n\r\n")
-        if end < 0:
-            return None
-        head = bytes(buf[:end]).lower()
-        if not head.startswith(b"http/1.") or len(head) < 12:
-            raise HttpError(f"not an HTTP response: {head[:80]!r}")
-        try:
-            status = int(head[9:12])
-        except ValueError:
-            raise HttpError(f"not an HTTP status line: {head[:80]!r}") from None
-        start = end + 4
-        if status == 100:
-            del buf[:start]
-            return self._parse(eof)
-        length = _header(head, b"content-length")
-        if length is not None:
-            stop = start + int(length)
-            if len(buf) < stop:
-                return None
-            body = bytes(buf[start:stop])
-            del buf[:stop]
-        elif _header(head, b"transfer-encoding") == b"chunked":
-            body_stop = self._chunked(start)
-            if body_stop is None:
-                return None
-            body, stop = body_stop
-            del buf[:stop]
-        elif eof:
-            body = bytes(buf[start:])
-            buf.clear()
+        response, reusable = parse_response(self.buf, eof)
+        if not reusable:
             self.reusable = False
-        else:
-            self.reusable = False
-            return None
-        if head.startswith(b"http/1.0") or _header(head, b"connection") == b"close":
-            self.reusable = False
-        return _Response(status, head, body)
+        return response
 
-    def _chunked(self, pos: int) -> tuple[bytes, int] | None:
-        buf = self.buf
-        out = bytearray()
-        while True:
-            line_end = buf.find(b"\r\n", pos)
-            if line_end < 0:
-                return None
-            size = int(bytes(buf[pos:line_end]).split(b";")[0], 16)
-            pos = line_end + 2
-            if size == 0:
-                trailer_end = buf.find(b"\r\n\r\n", pos - 2)
-                return (bytes(out), trailer_end + 4) if trailer_end >= 0 else None
-            if len(buf) < pos + size + 2:
-                return None
-            out += buf[pos:pos + size]
-            pos += size + 2
+
+def parse_response(buf: bytearray, eof: bool) -> tuple[_Response | None, bool]:
+    """Take one response off the front of `buf`: (response, connection reusable), or (None, _)
+    while it is incomplete. Raises HttpError for something that is not HTTP."""
+    end = buf.find(b"\r\n\r\n")
+    if end < 0:
+        return None, True
+    head = bytes(buf[:end]).lower()
+    if not head.startswith(b"http/1.") or len(head) < 12:
+        raise HttpError(f"not an HTTP response: {head[:80]!r}")
+    try:
+        status = int(head[9:12])
+    except ValueError:
+        raise HttpError(f"not an HTTP status line: {head[:80]!r}") from None
+    start = end + 4
+    if status == 100:
+        del buf[:start]
+        return parse_response(buf, eof)
+    reusable = not head.startswith(b"http/1.0") and _header(head, b"connection") != b"close"
+    length = _header(head, b"content-length")
+    if length is not None:
+        stop = start + int(length)
+        if len(buf) < stop:
+            return None, reusable
+        body = bytes(buf[start:stop])
+        del buf[:stop]
+    elif _header(head, b"transfer-encoding") == b"chunked":
+        body_stop = _chunked(buf, start)
+        if body_stop is None:
+            return None, reusable
+        body, stop = body_stop
+        del buf[:stop]
+    elif eof:
+        body = bytes(buf[start:])
+        buf.clear()
+        reusable = False
+    else:
+        return None, False
+    return _Response(status, head, body), reusable
+
+
+def _chunked(buf: bytearray, pos: int) -> tuple[bytes, int] | None:
+    out = bytearray()
+    while True:
+        line_end = buf.find(b"\r\n", pos)
+        if line_end < 0:
+            return None
+        size = int(bytes(buf[pos:line_end]).split(b";")[0], 16)
+        pos = line_end + 2
+        if size == 0:
+            trailer_end = buf.find(b"\r\n\r\n", pos - 2)
+            return (bytes(out), trailer_end + 4) if trailer_end >= 0 else None
+        if len(buf) < pos + size + 2:
+            return None
+        out += buf[pos:pos + size]
+        pos += size + 2
 
 
 def default_ssl_context() -> ssl.SSLContext:

@@ -190,24 +190,26 @@ def _long_field(buf: bytes, p: int, decode: Any) -> tuple[Any, int]:
     return decode(buf[p:p + n]), p + n
 
 
-class FastRows:
-    """Reads the rows of the query just executed on `cursor` (an SSCursor) in chunks of tuples."""
+class PacketReader:
+    """Reads the row packets of the query just executed on `cursor` (an SSCursor), in blocks.
+
+    Runs where the blocking reads may block (a thread): it only finds packet boundaries, the end
+    of the result and error packets, and yields packet-aligned blocks of raw rows (or, for a row
+    of 16 MB or more, a ("row", payload) tuple). Decoding is `decode_rows`, wherever it suits."""
 
     def __init__(self, cursor: Any):
         self.conn = cursor.connection
         self.result = self.conn._result
-        self.decode = build_packet_decoder(self.result.converters)
+        self.converters = list(self.result.converters)
         self.description = cursor.description
         self.finished = False
 
-    def chunks(self, stop: Any = None) -> Iterator[list[tuple]]:
+    def blocks(self, stop: Any = None) -> Iterator[Any]:
         rfile = self.conn._rfile
-        decode = self.decode
         buf = b""
         pos = 0
         while True:
-            rows: list[tuple] = []
-            append = rows.append
+            start = pos
             size = len(buf)
             while pos + 4 <= size:
                 plen = buf[pos] | (buf[pos + 1] << 8) | (buf[pos + 2] << 16)
@@ -215,24 +217,24 @@ class FastRows:
                 if end > size:
                     break
                 first = buf[pos + 4] if plen else 0
-                if first == 0xFE and plen < 9:  # EOF: the result is complete
-                    self._finish()
-                    if rows:
-                        yield rows
-                    return
-                if first == 0xFF:
-                    self.result.unbuffered_active = False
-                    MysqlPacket(buf[pos + 4:end], self.conn.encoding).raise_for_error()
-                if plen == 0xFFFFFF:  # a row of 16 MB or more spans several packets
-                    payload, end = self._joined(buf, pos)
-                    if payload is None:
-                        break
-                    append(decode(payload, 0))
-                else:
-                    append(decode(buf, pos + 4))
+                if first >= 0xFE or plen == 0xFFFFFF:
+                    if pos > start:
+                        yield buf[start:pos]
+                    if first == 0xFE and plen < 9:  # EOF: the result is complete
+                        self._finish()
+                        return
+                    if first == 0xFF:
+                        self.result.unbuffered_active = False
+                        MysqlPacket(buf[pos + 4:end], self.conn.encoding).raise_for_error()
+                    if plen == 0xFFFFFF:  # a row of 16 MB or more spans several packets
+                        payload, end = self._joined(buf, pos)
+                        if payload is None:
+                            break
+                        yield ("row", payload)
+                    start = end
                 pos = end
-            if rows:
-                yield rows
+            if pos > start:
+                yield buf[start:pos]
             if stop is not None and stop.is_set():
                 return
             data = rfile.read1(READ_SIZE)
@@ -267,6 +269,40 @@ class FastRows:
         if not self.finished:
             self.result.unbuffered_active = False
             self.conn._force_close()
+
+
+def decode_rows(decode: Any, block: Any, pos: int = 0, limit: int = 1 << 30) -> tuple[list[tuple], int]:
+    """Rows from a block of PacketReader (at most `limit`, from `pos`): (rows, position after)."""
+    if type(block) is tuple:
+        return [decode(block[1], 0)], 1
+    rows: list[tuple] = []
+    append = rows.append
+    size = len(block)
+    while pos < size and limit:
+        append(decode(block, pos + 4))
+        pos += 4 + (block[pos] | (block[pos + 1] << 8) | (block[pos + 2] << 16))
+        limit -= 1
+    return rows, pos
+
+
+def block_size(block: Any) -> int:
+    return 1 if type(block) is tuple else len(block)
+
+
+class FastRows:
+    """PacketReader and decode_rows in one thread: the rows of the executed query in chunks."""
+
+    def __init__(self, cursor: Any):
+        self.reader = PacketReader(cursor)
+        self.decode = build_packet_decoder(self.reader.converters)
+        self.description = cursor.description
+
+    def chunks(self, stop: Any = None) -> Iterator[list[tuple]]:
+        for block in self.reader.blocks(stop):
+            yield decode_rows(self.decode, block)[0]
+
+    def abandon(self) -> None:
+        self.reader.abandon()
 
 
 def pymysql_chunks(cursor: Any, size: int = 1000) -> Iterator[list[tuple]]:
