@@ -131,6 +131,17 @@ async def test_a_missing_table_stops_the_copy_with_a_remedy_and_keeps_the_state(
     assert state is not None and not state.done and state.written == 0
 
 
+async def test_an_unreachable_endpoint_fails_after_bounded_retries(ce_dsn, tmp_path):
+    from mysql2ddb.server.errors import AwsError
+
+    run = RunDir.create(tmp_path, {"tables": []})
+    with pytest.raises(AwsError) as info:
+        await copy_tables({"CePeople": PEOPLE_SPEC}, ce_dsn, AwsClients(endpoint_url="http://127.0.0.1:9"), run,
+                          options=CopyOptions(max_attempts=3, **QUICK))
+    assert "3 times in a row" in info.value.why and "cannot connect" in info.value.why
+    assert "--resume" in info.value.remedy and run.load_state("CePeople").written == 0
+
+
 async def test_resume_refuses_a_changed_spec_and_unknown_tables(aws, ce_dsn, tmp_path):
     create_ddb_table(aws, PEOPLE_SPEC)
     run = RunDir.create(tmp_path, {"tables": []})

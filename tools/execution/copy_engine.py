@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable
 import orjson
 from pydantic import BaseModel, Field
 
-from mysql2ddb.server.errors import ConflictError, InputError, ThrottledError
+from mysql2ddb.server.errors import AwsError, ConflictError, InputError, ThrottledError
 from mysql2ddb.server.progress import NullProgress, ProgressSink
 from mysql2ddb.tools.aws import AwsClients
 from mysql2ddb.tools.db import Dsn
@@ -229,11 +229,11 @@ class TableCopy:
         job.attempt = job.attempt + 1 if left >= job.sent else 1  # progress resets the count
         job.sent = left
         job.body = orjson.dumps({"RequestItems": unprocessed})
-        self._again(job, f"{left} item(s) stayed unprocessed")
+        self._again(job, f"{left} item(s) stayed unprocessed", "throttled")
 
     def on_retry(self, job: Job, exc: Retryable) -> None:
         job.attempt += 1
-        self._again(job, str(exc))
+        self._again(job, str(exc), exc.kind)
 
     def on_fail(self, job: Job, exc: BaseException) -> None:
         self._error(exc)
@@ -242,14 +242,16 @@ class TableCopy:
     def on_dropped(self, job: Job) -> None:
         self._finished()
 
-    def _again(self, job: Job, why: str) -> None:
+    def _again(self, job: Job, why: str, kind: str) -> None:
         """Re-send after a backoff with full jitter, a bounded number of times; count it."""
         if job.attempt >= self.options.max_attempts:
-            self.on_fail(job, ThrottledError(
-                f"BatchWriteItem into {self.table}: {why}, {job.attempt} times in a row",
-                where=f"copy {self.table}",
-                remedy=f"the run is checkpointed: resume it later with --resume {self.run.run_id}; "
-                       "raise the table's write capacity or lower the concurrency"))
+            resume = f"the run is checkpointed: resume it later with --resume {self.run.run_id}"
+            error = ThrottledError if kind == "throttled" else AwsError
+            self.on_fail(job, error(
+                f"BatchWriteItem into {self.table} failed {job.attempt} times in a row; last: {why}",
+                where=f"copy {self.table} at {self.shared.sender.url}",
+                remedy=f"{resume}; " + ("raise the table's write capacity or lower the concurrency"
+                                        if kind == "throttled" else "check the endpoint and the network path to it")))
             return
         self.frontier.retried += 1
         ceiling = min(self.options.backoff_cap_s, self.options.backoff_base_s * (2 ** (job.attempt - 1)))

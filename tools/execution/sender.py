@@ -240,6 +240,7 @@ class CoroutineSender:
 
     def __init__(self, http: DynamoHttp, *, concurrency: int):
         self.http = http
+        self.url = http.url
         self.concurrency = concurrency
         self.queue: asyncio.Queue = asyncio.Queue()
         self.closed = False
