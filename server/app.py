@@ -3,7 +3,6 @@ until `create_server(settings)` is called and the app runs."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
@@ -11,6 +10,7 @@ from fastmcp import FastMCP
 
 from mysql2ddb import __version__
 from mysql2ddb.server.adapters.common import Deps
+from mysql2ddb.server.plugins import present_modules
 from mysql2ddb.server.settings import Settings
 from mysql2ddb.server.workspace import Workspace
 
@@ -47,12 +47,6 @@ def create_server(settings: Settings | None = None, *, auth: Any = None) -> Fast
     settings = settings or Settings()
     deps = Deps(settings=settings, workspace=Workspace(settings.workdir))
     app = FastMCP(name="mysql2ddb", instructions=INSTRUCTIONS, version=__version__, auth=auth)
-    for name in ADAPTER_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
+    for module in present_modules(ADAPTER_MODULES):
         module.register(app, deps)
     return app

@@ -11,19 +11,13 @@ from fastmcp.dependencies import CurrentContext
 from fastmcp.tools.base import ToolResult
 
 from mysql2ddb.server.adapters.common import READ_ONLY, Deps, McpProgress, mapped, result
-from mysql2ddb.server.errors import ConfigError
 from mysql2ddb.server.render import to_markdown
 from mysql2ddb.tools.db import Dsn
 
 
 def register(app: FastMCP, deps: Deps) -> None:
     def dsn_of(dsn: str | None) -> Dsn:
-        s = deps.settings
-        text = dsn or (s.dsn.get_secret_value() if s.dsn else None)
-        if not text:
-            raise ConfigError("no database given", where="analyze_schema: dsn",
-                              remedy="pass dsn='mysql://user:password@host:port/database' or set MYSQL2DDB_DSN")
-        return Dsn.parse(text, password=s.password())
+        return deps.dsn(dsn, where="analyze_schema: dsn")
 
     @app.tool(annotations=READ_ONLY)
     @mapped

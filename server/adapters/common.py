@@ -37,6 +37,22 @@ class Deps:
     workspace: Workspace
     extras: dict[str, Any] = field(default_factory=dict)
 
+    def optional_dsn(self, text: str | None) -> Any:
+        """The DSN given to a tool, else MYSQL2DDB_DSN, else None; the password may come from settings."""
+        from mysql2ddb.tools.db import Dsn
+
+        value = text or (self.settings.dsn.get_secret_value() if self.settings.dsn else None)
+        return Dsn.parse(value, password=self.settings.password()) if value else None
+
+    def dsn(self, text: str | None, where: str = "dsn") -> Any:
+        from mysql2ddb.server.errors import ConfigError
+
+        parsed = self.optional_dsn(text)
+        if parsed is None:
+            raise ConfigError("no database given", where=where,
+                              remedy="pass dsn='mysql://user:password@host:port/database' or set MYSQL2DDB_DSN")
+        return parsed
+
 
 def tool_error(exc: Mysql2DdbError) -> ToolError:
     return ToolError(json.dumps(exc.to_dict()))

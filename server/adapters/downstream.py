@@ -10,7 +10,6 @@ from fastmcp.tools.base import ToolResult
 from mysql2ddb.server.adapters.common import READ_ONLY, Deps, mapped, result
 from mysql2ddb.server.downstream_ports import DownstreamPorts
 from mysql2ddb.tools.aws import AwsClients
-from mysql2ddb.tools.db import Dsn
 from mysql2ddb.tools.downstream.config import load_downstream_config
 from mysql2ddb.tools.downstream.readiness import iam_simulator, readiness_report
 
@@ -27,8 +26,7 @@ def register(app: FastMCP, deps: Deps) -> None:
         s = deps.settings
         source = config if config is not None else (config_path or s.mcp_servers_file)
         cfg = load_downstream_config(source)
-        text = dsn or (s.dsn.get_secret_value() if s.dsn else None)
-        parsed = Dsn.parse(text, password=s.password()) if text else None
+        parsed = deps.optional_dsn(dsn)
         aws = AwsClients(region=s.aws_region, endpoint_url=s.aws_endpoint_url)
         wanted = tuple(services) if services else ("mysql", "dynamodb", "glue", "s3")
         async with DownstreamPorts(cfg, parsed, aws, wanted) as ports:

@@ -7,16 +7,6 @@ from fastmcp.tools.base import ToolResult
 
 from mysql2ddb.server.adapters.common import WRITES_EXTERNAL, WRITES_WORKSPACE, Deps, McpProgress, in_thread, mapped, result
 from mysql2ddb.server.errors import WorkflowError
-from mysql2ddb.tools.db import Dsn
-
-
-def _dsn(deps: Deps, dsn: str | None) -> Dsn:
-    from mysql2ddb.server.errors import ConfigError
-
-    text = dsn or (deps.settings.dsn.get_secret_value() if deps.settings.dsn else None)
-    if not text:
-        raise ConfigError("no database given", where="dsn", remedy="pass dsn or set MYSQL2DDB_DSN")
-    return Dsn.parse(text, password=deps.settings.password())
 
 
 def register(app: FastMCP, deps: Deps) -> None:
@@ -30,7 +20,7 @@ def register(app: FastMCP, deps: Deps) -> None:
         from mysql2ddb.tools.glue.plan import prepare_glue_job as prepare
 
         contract = load_contract(deps.workspace.path(contract_path))
-        files, _ = await in_thread(prepare, contract, _dsn(deps, dsn), deps.workspace, rows_per_partition=rows_per_partition)
+        files, _ = await in_thread(prepare, contract, deps.dsn(dsn), deps.workspace, rows_per_partition=rows_per_partition)
         return result(files, artifacts=[files.script, files.module, files.specs])
 
     @app.tool(annotations=WRITES_EXTERNAL)

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
-
 import typer
+
+from mysql2ddb.server.plugins import present_modules
 
 analyze_app = typer.Typer(help="Stage 1: read the live schema and the query logs (read-only).", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
-    for name in ("mysql2ddb.server.cli.analyze_schema", "mysql2ddb.server.cli.analyze_log"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
+    for module in present_modules(("mysql2ddb.server.cli.analyze_schema", "mysql2ddb.server.cli.analyze_log")):
         module.register(analyze_app)
     app.add_typer(analyze_app, name="analyze")

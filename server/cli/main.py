@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Optional
 
@@ -12,6 +11,7 @@ from mysql2ddb import __version__
 from mysql2ddb.server.cli.common import STATE, handle_errors, settings
 from mysql2ddb.server.errors import ConfigError
 from mysql2ddb.server.logging_setup import configure_logging
+from mysql2ddb.server.plugins import present_modules
 
 app = typer.Typer(name="mysql2ddb", help="Move a MySQL application onto Amazon DynamoDB.", no_args_is_help=True)
 
@@ -72,13 +72,7 @@ def serve(
     mcp.run(transport="http", host=host, port=port or s.http_port, show_banner=False)
 
 
-for _name in CLI_MODULES:
-    try:
-        _module = importlib.import_module(_name)
-    except ModuleNotFoundError as _exc:
-        if _exc.name != _name:
-            raise
-        continue
+for _module in present_modules(CLI_MODULES):
     _module.register(app)
 
 
