@@ -119,7 +119,9 @@ def _performance(patterns: list[AccessPattern], registry: Registry, log: Any) ->
     peak = sum(p.rps_peak or 0 for p in patterns)
     avg = sum(p.rps_average or 0 for p in patterns)
     noise = _get(log, "noise") if log is not None else None
-    noise_count = _get(noise, "count", default=None) if noise is not None and not isinstance(noise, (int, float)) else noise
+    if isinstance(noise, dict):
+        noise = sum(v for v in noise.values() if isinstance(v, (int, float)))
+    noise_count = noise if isinstance(noise, (int, float)) else None
     return {
         "window": (f"{window.start} to {window.end} ({_fmt(window.seconds)} s)" if window and window.seconds else None),
         "growth_factor": registry.growth_factor,
@@ -131,6 +133,9 @@ def _performance(patterns: list[AccessPattern], registry: Registry, log: Any) ->
         "noise": noise_count,
         "busiest": [f"{p.id} ({_fmt(p.rps_average)} req/s average): {p.description}"
                     for p in sorted(measured, key=lambda p: -(p.rps_average or 0))[:3]],
+        "latency": [f"{p.id}: {_fmt(p.measured_latency_ms)} ms average"
+                    + (f", {_fmt(p.measured_latency_p95_ms)} ms p95" if p.measured_latency_p95_ms is not None else "")
+                    for p in patterns if p.measured_latency_ms is not None],
     }
 
 

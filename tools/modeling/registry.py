@@ -71,6 +71,8 @@ class AccessPattern(_Model):
     fingerprint: str | None = None
     example: str | None = None
     statements: list[PatternStatement] = Field(default_factory=list, description="the SQL, one entry per statement")
+    measured_latency_ms: float | None = Field(None, description="average MySQL execution time from the log, if it has one")
+    measured_latency_p95_ms: float | None = None
     key_frequencies: dict[str, float] = Field(
         default_factory=dict, description="key column -> share of calls that hit its most frequent value")
     user_fields: list[str] = Field(default_factory=list, description="fields the user set; a log rebuild keeps them")

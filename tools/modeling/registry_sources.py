@@ -81,8 +81,9 @@ def pattern_from_log(raw: Any, window: LogWindow | None, growth_factor: float = 
     statements = _statements(raw)
     kind, operation = classify(statements)
     log_kind = str(_get(raw, "kind", default="") or "").lower()
-    if "transaction" in log_kind and len(statements) > 1:
+    if ("transaction" in log_kind or _get(raw, "transaction")) and len(statements) > 1:
         operation = "transaction"
+    latency = _get(raw, "latency")
     tables = [str(t) for t in _get(raw, "tables", default=[]) or []]
     shares = _get(raw, "key_frequencies", "value_frequencies", default={}) or {}
     data = {
@@ -94,6 +95,8 @@ def pattern_from_log(raw: Any, window: LogWindow | None, growth_factor: float = 
         "source": "log", "count": int(count) if count is not None else None,
         "fingerprint": _get(raw, "fingerprint"), "example": _get(raw, "example"),
         "statements": statements,
+        "measured_latency_ms": _get(latency, "query_time_avg_ms") if latency is not None else None,
+        "measured_latency_p95_ms": _get(latency, "query_time_p95_ms") if latency is not None else None,
         "key_frequencies": {str(k): float(v) for k, v in dict(shares).items() if isinstance(v, (int, float))},
     }
     return make_pattern(data, where=f"log pattern {data['id']}")
