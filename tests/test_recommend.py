@@ -4,6 +4,8 @@ follows the patterns' SQL. On Chinook (no log): FK-derived defaults, still valid
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastmcp.exceptions import ToolError
 
@@ -127,3 +129,25 @@ async def test_recommend_and_generate_contract_tools(mcp_client, workdir, sakila
     ws.write_json("design.json", design)
     with pytest.raises(ToolError, match="table:Films"):
         await mcp_client.call_tool("generate_contract", {})
+
+
+def test_cli_recommend_and_contract(tmp_path, chinook_dsn):
+    from typer.testing import CliRunner
+
+    from mysql2ddb.server.cli.main import app
+
+    workspace_with(tmp_path, schema_for(chinook_dsn))
+    runner = CliRunner()
+    base = ["--workdir", str(tmp_path), "model"]
+    assert runner.invoke(app, base + ["patterns", "build", "--from-schema"]).exit_code == 0
+    out = runner.invoke(app, base + ["recommend"])
+    assert out.exit_code == 0, out.output
+    assert "No cost until the user gives the RPS of AP1" in " ".join(out.output.split())
+    out = runner.invoke(app, base + ["contract"])
+    assert out.exit_code == 2 and "not approved" in out.output
+    dsn = f"mysql://{chinook_dsn.user}@{chinook_dsn.host}:{chinook_dsn.port}/{chinook_dsn.database}"
+    out = runner.invoke(app, base + ["contract", "--allow-unapproved", "--dsn", dsn, "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["approved_design"] is False and data["validation"]["valid"] is True
+    assert (tmp_path / "contract.json").exists()

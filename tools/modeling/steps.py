@@ -11,9 +11,11 @@ from pydantic import BaseModel, Field
 
 from mysql2ddb.server.errors import ContractError, WorkflowError
 from mysql2ddb.server.render import Table
+from mysql2ddb.tools.contract.validate import ContractValidation
 from mysql2ddb.tools.modeling import design_io
 from mysql2ddb.tools.modeling.approvals import artifact_sha256, latest_answer
 from mysql2ddb.tools.modeling.registry import Registry, load_registry, save_registry
+from mysql2ddb.tools.modeling.validate_design import DesignValidation
 
 LOG_ARTIFACT = "analysis/query_log.json"
 CONTRACT_ARTIFACT = "contract.json"
@@ -71,12 +73,16 @@ class Recommendation(BaseModel):
     tables_count: int
     gsis: int
     notes: list[str] = Field(default_factory=list)
-    validation: Any = Field(description="the design's validation (design_validation.json)")
+    needs_rps: list[str] = Field(default_factory=list, description="patterns that cannot be priced yet")
+    validation: DesignValidation = Field(description="the design's validation (design_validation.json)")
 
     def summary(self) -> str:
         head = (f"Recommended design written to `{self.path}`: {self.tables_count} tables, {self.gsis} GSIs. "
                 "It is a rule-built baseline: review it table by table and refine it with submit_design.")
         notes = "".join(f"\n- {n}" for n in self.notes)
+        if self.needs_rps:
+            notes += (f"\n- No cost until the user gives the RPS of {', '.join(self.needs_rps)} "
+                      "(set_pattern_rps; CLI: mysql2ddb model patterns set-rps ID --peak N --average N)")
         return head + (f"\n\nNotes:{notes}" if notes else "") + "\n\n" + self.validation.summary()
 
     def tables(self) -> list[Table]:
@@ -97,7 +103,7 @@ def recommend(ws: Any) -> Recommendation:
     validation = validate_design(design, schema, registry.patterns, design_io.load_item_sizes(ws))
     ws.write_json(design_io.VALIDATION_ARTIFACT, validation)
     return Recommendation(tables_count=len(design.tables), gsis=sum(len(t.gsis) for t in design.tables),
-                          notes=design.notes, validation=validation)
+                          notes=design.notes, needs_rps=registry.needs_rps(), validation=validation)
 
 
 def unapproved_gates(ws: Any, design: Any) -> list[str]:
@@ -123,7 +129,7 @@ class GeneratedContract(BaseModel):
     approved_design: bool
     open_gates: list[str] = Field(default_factory=list)
     tables_count: int
-    validation: Any
+    validation: ContractValidation
 
     def summary(self) -> str:
         text = f"Wrote `{self.path}` ({self.tables_count} tables) from the design. " + self.validation_text()
@@ -140,7 +146,7 @@ class GeneratedContract(BaseModel):
         return f"It validates{where}."
 
     def tables(self) -> list[Table]:
-        return self.validation.tables() if hasattr(self.validation, "tables") else []
+        return self.validation.tables()
 
 
 async def generate_contract(ws: Any, dsn: Any = None, *, allow_unapproved: bool = False) -> GeneratedContract:
