@@ -151,3 +151,41 @@ def test_cli_recommend_and_contract(tmp_path, chinook_dsn):
     data = json.loads(out.stdout)
     assert data["approved_design"] is False and data["validation"]["valid"] is True
     assert (tmp_path / "contract.json").exists()
+
+
+def _synthetic_schema():
+    from mysql2ddb.tools.analysis.schema_model import Column, ForeignKey, SchemaAnalysis, TableInfo
+
+    def col(name, typ="int", nullable=False):
+        return Column(name=name, type=typ, data_type=typ.split("(")[0], nullable=nullable)
+
+    return SchemaAnalysis(database="shop", tables=[
+        TableInfo(name="item", rows=10, columns=[col("id"), col("name", "varchar(20)")], primary_key=["id"]),
+        TableInfo(name="items", rows=10, columns=[col("id"), col("label", "varchar(20)")], primary_key=["id"]),
+        TableInfo(name="audit log", rows=5, columns=[col("at", "datetime"), col("what", "text", True)]),
+        TableInfo(name="stock", rows=30, primary_key=["store", "item_id", "bin"],
+                  columns=[col("store"), col("item_id"), col("bin"), col("qty")],
+                  foreign_keys=[ForeignKey(name="fk", columns=["item_id"], ref_table="item", ref_columns=["id"])]),
+        TableInfo(name="emp", rows=8, columns=[col("id"), col("boss", "int", True)], primary_key=["id"],
+                  foreign_keys=[ForeignKey(name="fk2", columns=["boss"], ref_table="emp", ref_columns=["id"])]),
+    ])
+
+
+def test_edge_cases_names_keys_and_batches():
+    schema = _synthetic_schema()
+    patterns = [
+        {"id": "P1", "description": "items by ids", "sql": ["SELECT * FROM item WHERE id IN (1, 2, 3)"]},
+        {"id": "P2", "description": "reports of a boss", "sql": ["SELECT id FROM emp WHERE boss = 4"]},
+        {"id": "P3", "description": "stock of a store", "sql": ["SELECT * FROM stock WHERE store = 1 AND item_id = 5"]},
+    ]
+    design = recommend_design(schema, patterns)
+    names = [t.name for t in design.tables]
+    assert len(names) == len(set(n.lower() for n in names)) and "Items" in names and "Items2" in names
+    assert design.is_dropped("audit log") is not None  # no key: dropped with a reason, not guessed
+    stock = next(t for t in design.tables if t.entities[0].source_table == "stock")
+    assert stock.is_multi_entity and stock.entities[0].sk_template == "{item_id}#{bin}"
+    assert design.mapping("P1").operations[0].type == "BatchGetItem"
+    assert design.mapping("P2").operations[0].index == "ByBoss"
+    validation = validate_design(design, schema, patterns)
+    assert validation.valid, validation.summary()  # the 3-part key is queried through a GSI
+    assert validation.scans == []

@@ -12,6 +12,7 @@ patterns before any operation is mapped:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -23,7 +24,8 @@ from mysql2ddb.tools.modeling.sql_keys import RangeUse, SelectUse, StatementKeys
 
 
 def pascal(name: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in name.replace("-", "_").split("_") if part)
+    """`film_category` -> `FilmCategory`; characters DynamoDB names refuse become word breaks."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name) if part)
 
 
 def plural(name: str) -> str:
@@ -33,6 +35,8 @@ def plural(name: str) -> str:
         return word
     if lower.endswith("y") and lower[-2:-1] not in "aeiou":
         return word[:-1] + "ies"
+    if lower.endswith("s") and not lower.endswith(("ss", "us", "is")):
+        return word  # already plural: `items`, `orders`
     if lower.endswith(("s", "x", "ch", "sh")):
         return word + "es"
     return word + "s"
@@ -113,6 +117,14 @@ class Plan:
     dropped: list[Dropped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    def table_name(self, wanted: str) -> str:
+        """A DynamoDB table name not used yet in this design (3-255 characters)."""
+        name = wanted if len(wanted) >= 3 else f"{wanted}Table"
+        n = 2
+        while name.lower() in {t.lower() for t in self.tables}:
+            name, n = f"{wanted}{n}", n + 1
+        return name
+
     def entity_of(self, mysql_table: str) -> EntityDesign | None:
         home = self.homes.get(mysql_table)
         return home.entity if home else None
@@ -189,7 +201,7 @@ def _own_table(plan: Plan, table: str) -> None:
                                     "design its table (DynamoDB items need a unique key)"))
         return
     entity = _entity(plan, table)
-    name = plural(table)
+    name = plan.table_name(plural(table))
     reads = [s for s in plan.stmts if s.main == table]
     if len(pk) == 2:
         lead = next((c for s in reads for c in pk if [c.lower()] == [e.lower() for e in s.eq]), pk[0])
@@ -216,7 +228,7 @@ def _collection_table(plan: Plan, parent: str, members: dict[str, tuple[str, lis
     ppk = idx.primary_key(parent)[0]
     pentity = _entity(plan, parent)
     pentity.pk_template, pentity.sk_template = f"{parent.upper()}#{{{ppk}}}", parent.upper()
-    name = pascal(parent) + "".join(plural(c) for c in members)
+    name = plan.table_name(pascal(parent) + "".join(plural(c) for c in members))
     entities = [pentity]
     for child, (_, fk, order_col, direction) in members.items():
         centity = _entity(plan, child)
