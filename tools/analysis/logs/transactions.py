@@ -1,0 +1,186 @@
+"""Transactions per connection: which statements were committed together.
+
+A connection's statements between BEGIN/START TRANSACTION (or, with autocommit off, since the
+previous COMMIT) and COMMIT/ROLLBACK form one transaction; the aggregator turns it into a
+pattern (a one-statement transaction is just that statement's pattern; an empty one is noise).
+
+Autocommit per connection: on after `Connect` (the server default), set by `SET autocommit=...`.
+A connection first seen mid-log has an unknown mode: its statements are held until COMMIT (as
+with autocommit off); if no COMMIT comes within `UNKNOWN_MODE_LIMIT` statements, or it quits,
+they are counted one by one and the connection is taken as autocommit on.
+
+State is bounded: at most `MAX_CONNECTIONS` open connections (the oldest is flushed), and an
+open transaction holds one entry per distinct statement fingerprint (at most `MAX_TX_DISTINCT`;
+a longer one is cut into consecutive transactions, noted).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mysql2ddb.tools.analysis.logs.aggregate import Aggregator, Metrics, TxItem
+from mysql2ddb.tools.analysis.logs.fingerprint import CONTROL, NOISE, Fingerprinter
+
+UNKNOWN_MODE_LIMIT = 1_000
+MAX_TX_DISTINCT = 256
+MAX_CONNECTIONS = 50_000
+
+
+class OpenTx:
+    __slots__ = ("items", "ts", "explicit", "n")
+
+    def __init__(self, ts: int | None, explicit: bool) -> None:
+        self.items: dict[str, TxItem] = {}
+        self.ts, self.explicit, self.n = ts, explicit, 0
+
+    def add(self, shape: Any, sql: str, metrics: Metrics | None) -> None:
+        item = self.items.get(shape.fingerprint)
+        if item is None:
+            item = self.items[shape.fingerprint] = TxItem(shape, sql)
+        item.n += 1
+        self.n += 1
+        if metrics is not None and len(item.metrics) < TxItem.MAX_METRICS:
+            item.metrics.append(metrics)
+
+
+class Conn:
+    __slots__ = ("autocommit", "tx")
+
+    def __init__(self, autocommit: bool | None) -> None:
+        self.autocommit = autocommit
+        self.tx: OpenTx | None = None
+
+
+class Tracker:
+    """Feeds statements of many connections to the aggregator, grouped into transactions."""
+
+    def __init__(self, agg: Aggregator, fingerprinter: Fingerprinter | None = None) -> None:
+        self.agg = agg
+        self.fp = fingerprinter or Fingerprinter()
+        self.conns: dict[Any, Conn] = {}
+        self.statements = 0  # every statement seen, noise included
+        self.open_at_end = 0
+        self.cut = 0  # transactions cut at MAX_TX_DISTINCT
+        self.quit_rollbacks = 0
+
+    def _conn(self, conn: Any, autocommit: bool | None = None) -> Conn:
+        state = self.conns.get(conn)
+        if state is None:
+            if len(self.conns) >= MAX_CONNECTIONS:
+                oldest = next(iter(self.conns))
+                self._flush(self.conns.pop(oldest), rolled=False)
+            state = self.conns[conn] = Conn(autocommit)
+        return state
+
+    def statement(self, conn: Any, ts: int | None, sql: str, metrics: Metrics | None = None) -> None:
+        self.statements += 1
+        shape = self.fp.shape(sql)
+        kind = shape.kind
+        if kind == NOISE or kind == CONTROL:
+            self.agg.noise[shape.noise] += 1
+            if shape.control is not None:
+                self._control(conn, ts, shape.control)
+            return
+        if not shape.parsed:
+            self.agg.note_unparsed(shape, sql)
+        state = self.conns.get(conn) or self._conn(conn)
+        tx = state.tx
+        if tx is None:
+            if state.autocommit:
+                self.agg.single(shape, sql, ts, metrics)
+                return
+            tx = state.tx = OpenTx(ts, explicit=False)
+        if shape.fingerprint not in tx.items and len(tx.items) >= MAX_TX_DISTINCT:
+            self.cut += 1
+            self._close(state, rolled=False)
+            tx = state.tx = OpenTx(ts, explicit=tx.explicit)
+        tx.add(shape, sql, metrics)
+        if state.autocommit is None and not tx.explicit and tx.n > UNKNOWN_MODE_LIMIT:
+            self._singles(tx)  # no COMMIT for this long: the connection autocommits
+            state.tx, state.autocommit = None, True
+
+    def _control(self, conn: Any, ts: int | None, control: str) -> None:
+        state = self._conn(conn)
+        if control == "begin":
+            self._close(state, rolled=False)  # BEGIN commits an open transaction implicitly
+            state.tx = OpenTx(ts, explicit=True)
+        elif control == "commit":
+            self._close(state, rolled=False)
+        elif control == "rollback":
+            self._close(state, rolled=True)
+        elif control == "autocommit_off":
+            if state.tx is not None and not state.tx.explicit and state.autocommit is None:
+                self._singles(state.tx)  # held under an unknown mode: they ran on their own
+                state.tx = None
+            state.autocommit = False
+        elif control == "autocommit_on":
+            self._close(state, rolled=False)  # switching autocommit on commits
+            state.autocommit = True
+        elif control == "implicit_commit":
+            self._close(state, rolled=False)
+
+    def _close(self, state: Conn, rolled: bool) -> None:
+        tx = state.tx
+        state.tx = None
+        if tx is not None and tx.n:
+            self.agg.transaction(list(tx.items.values()), tx.ts, rolled)
+
+    def _singles(self, tx: OpenTx) -> None:
+        for item in tx.items.values():
+            if item.n == 1:
+                self.agg.transaction([item], tx.ts, False)
+            else:
+                self._each(item, tx.ts)
+
+    def _each(self, item: TxItem, ts: int | None) -> None:
+        for i in range(item.n):
+            metrics = item.metrics[i] if i < len(item.metrics) else None
+            self.agg.single(item.shape, item.sql, ts, metrics)
+
+    def _flush(self, state: Conn, rolled: bool) -> None:
+        tx = state.tx
+        if tx is None or not tx.n:
+            return
+        if state.autocommit is None and not tx.explicit:
+            self._singles(tx)
+            state.tx = None
+        else:
+            self._close(state, rolled)
+
+    def connect(self, conn: Any) -> None:
+        """A new session on this id: what the previous one left open was rolled back."""
+        old = self.conns.pop(conn, None)
+        if old is not None:
+            self._quit_state(old)
+        self.conns[conn] = Conn(True)
+
+    def quit(self, conn: Any) -> None:
+        state = self.conns.pop(conn, None)
+        if state is not None:
+            self._quit_state(state)
+
+    def _quit_state(self, state: Conn) -> None:
+        if state.tx is not None and state.tx.n and (state.tx.explicit or state.autocommit is False):
+            self.quit_rollbacks += 1
+        self._flush(state, rolled=bool(state.tx and (state.tx.explicit or state.autocommit is False)))
+
+    def finish(self) -> None:
+        """End of input: transactions still open were cut off by the end of the log; they count
+        as they are (committed)."""
+        for state in self.conns.values():
+            if state.tx is not None and state.tx.n:
+                self.open_at_end += 1
+            self._flush(state, rolled=False)
+        self.conns.clear()
+
+    def notes(self) -> list[str]:
+        out = []
+        if self.open_at_end:
+            out.append(f"{self.open_at_end} transaction(s) were still open at the end of the log; counted as committed")
+        if self.quit_rollbacks:
+            out.append(f"{self.quit_rollbacks} transaction(s) ended by a disconnect without COMMIT: counted as "
+                       "rolled back (the server rolls them back)")
+        if self.cut:
+            out.append(f"{self.cut} transaction(s) touched more than {MAX_TX_DISTINCT} distinct statements and "
+                       "were cut into consecutive patterns")
+        return out
