@@ -32,12 +32,9 @@ def schema_for(dsn: Dsn) -> Any:
 
 @functools.lru_cache(maxsize=1)
 def sakila_log(capture_dir: Path) -> Any:
-    """The log analysis of the capture's general log; a stand-in with truth.json's counts until the
-    analyzer (tools/analysis/logs) is importable."""
-    try:
-        from mysql2ddb.tools.analysis.logs.analyze import analyze_logs
-    except ImportError:
-        return json.loads((DATA / "sakila_log_stub.json").read_text())
+    """The query-log analysis (LogAnalysis) of the capture's general log."""
+    from mysql2ddb.tools.analysis.logs.analyze import analyze_logs
+
     return analyze_logs([capture_dir / "general.log.gz"])
 
 
