@@ -289,7 +289,7 @@ async def copy_tables(specs: dict[str, dict], dsn: Dsn, aws: AwsClients, run: Ru
                       converter: Callable[[dict], tuple[Callable, tuple]] | None = None) -> list[TableCopyStats]:
     """Copy each named table (all specs when `tables` is None) into DynamoDB; tables in parallel.
     Resumes from the run directory's checkpoints. Returns one TableCopyStats per table, in order.
-    `converter` (tests) replaces build_converter: spec -> (convert, rejection exception types)."""
+    `converter` replaces convert.build_converter: spec -> (convert(row) -> item, rejection types)."""
     options = await resolve_options(options or CopyOptions(), aws)
     progress = progress or NullProgress()
     names = list(tables) if tables is not None else list(specs)
