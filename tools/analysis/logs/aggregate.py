@@ -151,12 +151,15 @@ class Aggregator:
         self._events = 0
 
     # -- time ---------------------------------------------------------------------------------
-    def _tick(self, ts: int | None) -> None:
+    def see(self, ts: int | None) -> None:
+        """Any log entry's time (noise too): the window spans the whole log."""
         if ts is not None:
             if self.max_ts is None or ts > self.max_ts:
                 self.max_ts = ts
             if self.min_ts is None or ts < self.min_ts:
                 self.min_ts = ts
+
+    def _tick(self, ts: int | None) -> None:
         self._events += 1
         if self._events % COMPACT_EVERY == 0 and self.max_ts is not None:
             watermark = self.max_ts - BUCKET_HORIZON

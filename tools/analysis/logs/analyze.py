@@ -88,7 +88,7 @@ def analyze_logs(paths: Sequence[Path | str], fmt: str = "auto", *, progress: An
     if kind == "digest":
         return _digest_files(files, problems, progress)
     agg = Aggregator()
-    tracker = Tracker(agg)
+    tracker = Tracker(agg, unknown_autocommit=True if kind == "slow" else None)
     clock = Clock()
     sources, lines = [], 0
     for path in files:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from mysql2ddb.tools.analysis.logs.aggregate import MAX_EXAMPLE
@@ -112,8 +112,8 @@ class DigestBuilder:
         if self.first is None or self.last is None:
             return LogWindow()
         start = self.first.replace(microsecond=0)
-        end = self.last.replace(microsecond=0)
-        seconds = (end - start).total_seconds() + 1  # whole 1-second buckets, as for the logs
+        end = self.last.replace(microsecond=0) + timedelta(seconds=1)  # the end of the last second, as for logs
+        seconds = (end - start).total_seconds()
         return LogWindow(start=start.isoformat(), end=end.isoformat(), seconds=seconds, timezone="server local")
 
     def patterns(self, seconds: float | None) -> list[LogPattern]:

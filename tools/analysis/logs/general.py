@@ -60,19 +60,23 @@ class _Dispatch:
                 self._resolved(conn, ts, resolved)
         if cmd == "Query":
             head = text.lstrip()[:11].lower()
-            if head.startswith(("prepare", "execute", "deallocate", "drop prepare")):
-                self._sql_prepared(conn, text)
-            else:
+            if not head.startswith(("prepare", "execute", "deallocate", "drop prepare")):
                 self.t.statement(conn, ts, text)
+                return
+            self._sql_prepared(conn, text)
         elif cmd == "Execute":
             sql = _STMT_ID.sub("", text) if text[:1] == "[" else text
             if not sql.strip():
                 sql = self.prepared.get(conn, "")
             if sql.strip():
                 self.t.statement(conn, ts, sql)
-            else:
-                self.noise["Execute (statement unknown)"] += 1
-        elif cmd == "Prepare":
+                return
+            self.noise["Execute (statement unknown)"] += 1
+        if ts is not None:
+            self.t.agg.see(ts)
+        if cmd == "Query" or cmd == "Execute":
+            return
+        if cmd == "Prepare":
             self.prepared[conn] = _STMT_ID.sub("", text) if text[:1] == "[" else text
             self.noise["Prepare"] += 1
         elif cmd == "Connect" or cmd == "Change user":

@@ -100,6 +100,7 @@ def parse_slow(reader: LineReader, tracker: Tracker, clock: Clock, problems: Pro
                     conn = entry.conn = found
             elif line.startswith("# administrator command:"):
                 noise[line[24:].strip().rstrip(";") or "administrator command"] += 1
+                tracker.agg.see(entry.ts)
             continue
         if not entry.lines:
             if line.startswith("SET timestamp="):

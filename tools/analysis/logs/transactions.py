@@ -5,9 +5,11 @@ previous COMMIT) and COMMIT/ROLLBACK form one transaction; the aggregator turns 
 pattern (a one-statement transaction is just that statement's pattern; an empty one is noise).
 
 Autocommit per connection: on after `Connect` (the server default), set by `SET autocommit=...`.
-A connection first seen mid-log has an unknown mode: its statements are held until COMMIT (as
-with autocommit off); if no COMMIT comes within `UNKNOWN_MODE_LIMIT` statements, or it quits,
-they are counted one by one and the connection is taken as autocommit on.
+A connection first seen mid-log has an unknown mode: in a general log (every statement is
+there) its statements are held until COMMIT (as with autocommit off); if no COMMIT comes within
+`UNKNOWN_MODE_LIMIT` statements, or it quits, they are counted one by one and the connection is
+taken as autocommit on. A slow log usually holds only the slow statements (a COMMIT may be
+logged without what it commits), so there such a connection is taken as autocommit on.
 
 State is bounded: at most `MAX_CONNECTIONS` open connections (the oldest is flushed), and an
 open transaction holds one entry per distinct statement fingerprint (at most `MAX_TX_DISTINCT`;
@@ -54,8 +56,10 @@ class Conn:
 class Tracker:
     """Feeds statements of many connections to the aggregator, grouped into transactions."""
 
-    def __init__(self, agg: Aggregator, fingerprinter: Fingerprinter | None = None) -> None:
+    def __init__(self, agg: Aggregator, fingerprinter: Fingerprinter | None = None,
+                 unknown_autocommit: bool | None = None) -> None:
         self.agg = agg
+        self.unknown_autocommit = unknown_autocommit  # mode of a connection first seen mid-log
         self.fp = fingerprinter or Fingerprinter()
         self.conns: dict[Any, Conn] = {}
         self.statements = 0  # every statement seen, noise included
@@ -63,17 +67,19 @@ class Tracker:
         self.cut = 0  # transactions cut at MAX_TX_DISTINCT
         self.quit_rollbacks = 0
 
-    def _conn(self, conn: Any, autocommit: bool | None = None) -> Conn:
+    def _conn(self, conn: Any) -> Conn:
         state = self.conns.get(conn)
         if state is None:
             if len(self.conns) >= MAX_CONNECTIONS:
                 oldest = next(iter(self.conns))
                 self._flush(self.conns.pop(oldest), rolled=False)
-            state = self.conns[conn] = Conn(autocommit)
+            state = self.conns[conn] = Conn(self.unknown_autocommit)
         return state
 
     def statement(self, conn: Any, ts: int | None, sql: str, metrics: Metrics | None = None) -> None:
         self.statements += 1
+        if ts is not None:
+            self.agg.see(ts)
         shape = self.fp.shape(sql)
         kind = shape.kind
         if kind == NOISE or kind == CONTROL:
@@ -168,7 +174,7 @@ class Tracker:
         """End of input: transactions still open were cut off by the end of the log; they count
         as they are (committed)."""
         for state in self.conns.values():
-            if state.tx is not None and state.tx.n:
+            if state.tx is not None and state.tx.n and (state.tx.explicit or state.autocommit is False):
                 self.open_at_end += 1
             self._flush(state, rolled=False)
         self.conns.clear()
