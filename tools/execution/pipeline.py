@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -61,11 +62,18 @@ def resolve_endpoint(given: str | None, configured: str | None = None) -> str | 
     are no AWS credentials (a moto server for the run), else real AWS (None)."""
     from mysql2ddb.tools.aws import EMBEDDED, has_credentials
 
-    if given:
-        return given
-    if configured:
-        return configured
-    return None if has_credentials() else EMBEDDED
+    endpoint = given or configured or (None if has_credentials() else EMBEDDED)
+    if endpoint and endpoint != EMBEDDED and _is_loopback(endpoint) and not has_credentials():
+        # a local endpoint (a moto server, DynamoDB Local) accepts any key; botocore still wants one
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    return endpoint
+
+
+def _is_loopback(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 
 def embedded_verify_error() -> ConfigError:

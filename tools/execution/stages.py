@@ -58,10 +58,10 @@ async def create_views(contract: Contract, dsn: Dsn, progress: Any, catalog: Any
     return f"{len(outcome.views)} view(s) created or replaced in {outcome.database}, columns checked"
 
 
-def _table_options(table: str, warm: dict[str, dict[str, Any]]) -> Any:
+def _table_options(table: str, warm: dict[str, dict[str, Any]] | None) -> Any:
     from mysql2ddb.tools.execution.tables import TableOptions
 
-    extra = warm.get(table)
+    extra = (warm or {}).get(table)
     return TableOptions(warm_throughput=extra) if extra else TableOptions()
 
 
@@ -74,14 +74,26 @@ def table_requests(contract: Contract, catalog: Any, aws: AwsClients, warm: dict
 
 def ensure(contract: Contract, catalog: Any, aws: AwsClients, warm: dict[str, dict[str, Any]] | None = None,
            progress: Any = None) -> Any:
-    from mysql2ddb.tools.execution.tables import TableOptions, ensure_tables
+    """Create or reuse every table (tables the plan warms get their own WarmThroughput)."""
+    from mysql2ddb.tools.execution.tables import TablesResult, ensure_tables
 
-    return ensure_tables(contract, catalog, aws, TableOptions(), progress=progress)
+    warm = warm or {}
+    plain = [t.table for t in contract.tables if t.table not in warm]
+    outcomes = {}
+    if plain:
+        for o in ensure_tables(contract, catalog, aws, _table_options("", None), tables=plain,
+                               progress=progress).outcomes:
+            outcomes[o.table] = o
+    for name in warm:
+        if contract.table(name) is not None:
+            for o in ensure_tables(contract, catalog, aws, _table_options(name, warm), tables=[name],
+                                   progress=progress).outcomes:
+                outcomes[o.table] = o
+    return TablesResult(tables=[outcomes[t.table] for t in contract.tables if t.table in outcomes])
 
 
 def conflicts(outcome: Any) -> list[dict[str, Any]]:
-    data = to_jsonable(outcome)
-    return [t for t in data.get("tables", []) if t.get("status") == "conflict" or t.get("differences")]
+    return [to_jsonable(t) for t in outcome.outcomes if t.status == "conflict"]
 
 
 def create_tables(contract: Contract, catalog: Any, aws: AwsClients, warm: dict[str, dict[str, Any]],
@@ -91,8 +103,7 @@ def create_tables(contract: Contract, catalog: Any, aws: AwsClients, warm: dict[
     found = conflicts(outcome)
     if found:
         raise conflict_error(found)
-    data = to_jsonable(outcome)
-    return ", ".join(f"{t.get('table')}: {t.get('status')}" for t in data.get("tables", []))
+    return ", ".join(f"{t.table}: {t.status}" for t in outcome.outcomes)
 
 
 def conflict_error(found: list[dict[str, Any]]) -> ConflictError:
