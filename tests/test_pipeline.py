@@ -197,3 +197,35 @@ def test_report_rows_totals_and_renderings():
     assert data["total"]["written"] == 14 and data["total"]["retried"] == 3 and data["verify"] is None
     md = to_markdown(report)
     assert "did not succeed (failed: tables)" in md and "| **total** | 15 | 14 | 1 | 3 |" in md
+
+
+async def test_a_run_resumes_by_id_and_refuses_a_changed_contract(mp_dsn, aws, workdir, sakila_dir):
+    contract = load_contract(sakila_dir / "contract.json")
+    ws = Workspace(workdir)
+    first = await migrate(contract, mp_dsn, aws, ws, MigrateOptions(tables=["Actors"], confirmed=True, no_verify=True))
+    assert first.ok and [p.status for p in first.phases][-1] == "skipped"
+    again = await migrate(contract, mp_dsn, aws, ws, MigrateOptions(tables=["Actors"], confirmed=True,
+                                                                     resume=first.run_id))
+    assert again.run_id == first.run_id and again.ok and again.verify["ok"]
+    assert again.table_rows[0].read == again.table_rows[0].written == 200  # counted once over both runs
+    changed = contract.model_copy(update={"tables": contract.tables[:-1]})
+    with pytest.raises(ConflictError) as caught:
+        await migrate(changed, mp_dsn, aws, ws, MigrateOptions(tables=["Actors"], confirmed=True, resume=first.run_id))
+    assert "contract.json" in caught.value.remedy
+
+
+async def test_warm_throughput_goes_into_create_table_when_asked(mp_dsn, aws, workdir, sakila_dir):
+    from mysql2ddb.tools.execution.plan import PlanOptions
+
+    contract = load_contract(sakila_dir / "contract.json")
+    eager = PlanOptions(warm_threshold_s=0, warm_target_s=0.001)  # treat Actors as a large table
+    report = await migrate(contract, mp_dsn, aws, Workspace(workdir), MigrateOptions(
+        tables=["Actors"], dry_run=True, warm_throughput=True, plan=eager))
+    warm = report.plan.table_plans[0].warm
+    assert warm is not None and warm.write_units_per_second == 40_000
+    request = report.table_requests[0]
+    assert request["WarmThroughput"] == {"WriteUnitsPerSecond": 40_000}
+    assert request["GlobalSecondaryIndexes"][0]["WarmThroughput"] == {"WriteUnitsPerSecond": 40_000}
+    plain = await migrate(contract, mp_dsn, aws, Workspace(workdir), MigrateOptions(
+        tables=["Actors"], dry_run=True, plan=eager))
+    assert "WarmThroughput" not in plain.table_requests[0]
