@@ -19,7 +19,7 @@ from mysql2ddb.tools.analysis.logs.model import (
 )
 
 BUCKET_HORIZON = 900  # seconds a bucket stays open for late entries
-COMPACT_EVERY = 1 << 16  # events between bucket compactions
+COMPACT_MASK = (1 << 16) - 1  # compact the buckets every 65,536 events
 MAX_PATTERNS = 20_000
 MAX_EXAMPLE = 2_000
 MAX_UNPARSED_EXAMPLES = 10
@@ -104,27 +104,19 @@ class StmtAcc:
 
 
 class PatternAcc:
-    __slots__ = ("stmts", "tx", "count", "rolled", "buckets", "oldest", "peak", "lat")
+    __slots__ = ("stmts", "tx", "count", "rolled", "buckets", "peak", "lat")
 
     def __init__(self, stmts: list[StmtAcc], tx: bool) -> None:
         self.stmts, self.tx = stmts, tx
         self.count = self.rolled = self.peak = 0
-        self.buckets: Counter = Counter()
-        self.oldest: int | None = None
+        self.buckets: dict[int | None, int] = {}  # second -> executions (None: before the first timestamp)
         self.lat = Latency()
 
-    def bucket(self, ts: int | None, n: int) -> None:
-        self.buckets[ts] += n
-        if ts is not None and (self.oldest is None or ts < self.oldest):
-            self.oldest = ts
-
     def compact(self, watermark: int) -> None:
-        if self.oldest is None or self.oldest >= watermark:
-            return
-        for sec in [s for s in self.buckets if s is not None and s < watermark]:
+        """Fold seconds older than the watermark into the running peak."""
+        old = [s for s in self.buckets if s is not None and s < watermark]
+        for sec in old:
             self.peak = max(self.peak, self.buckets.pop(sec))
-        rest = [s for s in self.buckets if s is not None]
-        self.oldest = min(rest) if rest else None
 
 
 class TxItem:
@@ -159,9 +151,8 @@ class Aggregator:
             if self.min_ts is None or ts < self.min_ts:
                 self.min_ts = ts
 
-    def _tick(self, ts: int | None) -> None:
-        self._events += 1
-        if self._events % COMPACT_EVERY == 0 and self.max_ts is not None:
+    def _compact(self) -> None:
+        if self.max_ts is not None:
             watermark = self.max_ts - BUCKET_HORIZON
             for acc in self.patterns.values():
                 acc.compact(watermark)
@@ -197,25 +188,35 @@ class Aggregator:
         else:
             acc.count += n
             stmt.count += n
-            acc.bucket(ts, n)
-            self.total.bucket(ts, n)
+            buckets = acc.buckets
+            buckets[ts] = buckets.get(ts, 0) + n
+            buckets = self.total.buckets
+            buckets[ts] = buckets.get(ts, 0) + n
         if metrics is not None:
             acc.lat.add(metrics)
             stmt.lat.add(metrics)
-        self._tick(ts)
+        self._events += 1
+        if self._events & COMPACT_MASK == 0:
+            self._compact()
+
+    def one(self, item: TxItem, ts: int | None, rolled: bool) -> None:
+        """A transaction of one statement fingerprint: a read (or a single write) is just that
+        statement, each execution counted; a write repeated is a transaction pattern."""
+        if item.shape.kind != READ and item.n > 1:
+            self.transaction([item], ts, rolled)
+        elif not item.metrics:
+            self.single(item.shape, item.sql, ts, None, item.n, rolled)
+        else:
+            for m in item.metrics:
+                self.single(item.shape, item.sql, ts, m, 1, rolled)
+            if item.n > len(item.metrics):
+                self.single(item.shape, item.sql, ts, None, item.n - len(item.metrics), rolled)
 
     def transaction(self, items: list[TxItem], ts: int | None, rolled: bool) -> None:
         """A committed (or rolled-back) transaction: its pattern is its distinct statements in order
         of first execution, so runs differing only in repeat counts share one pattern."""
         if len(items) == 1 and (items[0].shape.kind == READ or items[0].n == 1):
-            item = items[0]  # a one-statement transaction is just that statement
-            if item.metrics:
-                for m in item.metrics:
-                    self.single(item.shape, item.sql, ts, m, 1, rolled)
-                if item.n > len(item.metrics):
-                    self.single(item.shape, item.sql, ts, None, item.n - len(item.metrics), rolled)
-            else:
-                self.single(item.shape, item.sql, ts, None, item.n, rolled)
+            self.one(items[0], ts, rolled)
             return
         key = tuple(i.shape.fingerprint for i in items)
         acc = self._acc(key, items, True)
@@ -242,11 +243,13 @@ class Aggregator:
             acc.rolled += 1
         else:
             acc.count += 1
-            acc.bucket(ts, 1)
-            self.total.bucket(ts, 1)
+            acc.buckets[ts] = acc.buckets.get(ts, 0) + 1
+            self.total.buckets[ts] = self.total.buckets.get(ts, 0) + 1
         if timed:
             acc.lat.add(tuple(total))
-        self._tick(ts)
+        self._events += 1
+        if self._events & COMPACT_MASK == 0:
+            self._compact()
 
     # -- result ---------------------------------------------------------------------------------
     def window(self) -> LogWindow:
@@ -270,7 +273,7 @@ class Aggregator:
 
 def _peak(acc: PatternAcc, min_ts: int | None) -> int:
     buckets = Counter(acc.buckets)
-    untimed = buckets.pop(None, 0)
+    untimed = buckets.pop(None, 0)  # type: ignore[call-overload]
     if untimed and min_ts is not None:
         buckets[min_ts - 1] += untimed  # before the first timestamp: the second before it
     return max([acc.peak, *buckets.values()])

@@ -137,48 +137,50 @@ def parse_general(reader: LineReader, tracker: Tracker, clock: Clock, problems: 
     statement, entry_of, pending = tracker.statement, dispatch.entry, dispatch.pending
     parse_ts = clock.parse
     last_ts: int | None = None
-    cur: tuple[str, str, int | None, str] | None = None
+    conn = cmd = text = ""  # the entry being read; dispatched when the next one starts
+    ts: int | None = None
     extra: list[tuple[int, str]] | None = None
-    for n, line in reader:
-        entry = None
-        ts = last_ts
-        if line[:1] == "\t":
-            rest: str | None = line.lstrip("\t")
-        else:
-            i = line.find("\t")
-            rest = None
-            if i > 0:
-                ts = parse_ts(line[:i].rstrip())
-                if ts is not None:
-                    rest = line[i + 1:]
-        if rest is not None:
-            j = rest.find("\t")
-            head = (rest[:j] if j >= 0 else rest).strip()
-            sp = head.find(" ")
-            if sp > 0:
-                conn = head[:sp]
-                cmd = head[sp + 1:]
-                if conn.isdigit() and (cmd == "Query" or cmd.strip() in COMMANDS):
-                    entry = (conn, cmd.strip(), ts, rest[j + 1:] if j >= 0 else "")
-        if entry is None:
-            if is_header(line):
-                continue
-            if cur is not None and cur[1] in TEXT_COMMANDS and not _CONTROL_CHARS.search(line):
-                if extra is None:
-                    extra = []
-                extra.append((n, line))
-            elif line.strip():
-                problems.bad_lines += 1
-                problems.add(reader.name, n, f"not a general-log entry: {line[:60]!r}; skipped")
-            continue
-        if cur is not None:
-            if extra is None and cur[1] == "Query" and not pending and cur[3][:1] in _PLAIN_FIRST:
-                statement(cur[0], cur[2], cur[3])  # the common case, without the dispatcher
+    for base, lines in reader.batches():
+        for n, line in enumerate(lines, base):
+            line_ts = last_ts
+            if line.startswith("\t\t"):  # no time: the last one carries on (MariaDB, MySQL <= 5.6)
+                parts = line.split("\t", 3)
+                head = parts[2] if len(parts) > 2 else ""
+                arg = parts[3] if len(parts) > 3 else ""
             else:
-                entry_of(cur[0], cur[1], cur[2], cur[3], extra)
-                extra = None
-        last_ts = ts
-        cur = entry
-    if cur is not None:
-        entry_of(cur[0], cur[1], cur[2], cur[3], extra)
+                parts = line.split("\t", 2)
+                head = ""
+                if len(parts) > 1:
+                    line_ts = parse_ts(parts[0].rstrip())
+                    if line_ts is not None:
+                        head = parts[1]
+                        arg = parts[2] if len(parts) > 2 else ""
+            words = head.split()
+            if len(words) == 2:
+                new_cmd = words[1]
+            elif len(words) > 2:
+                new_cmd = " ".join(words[1:])
+            else:
+                new_cmd = ""
+            if not (new_cmd in COMMANDS and words[0].isdigit()):
+                if is_header(line):
+                    continue
+                if cmd in TEXT_COMMANDS and not _CONTROL_CHARS.search(line):
+                    if extra is None:
+                        extra = []
+                    extra.append((n, line))
+                elif line.strip():
+                    problems.bad_lines += 1
+                    problems.add(reader.name, n, f"not a general-log entry: {line[:60]!r}; skipped")
+                continue
+            if cmd:
+                if extra is None and cmd == "Query" and not pending and text[:1] in _PLAIN_FIRST:
+                    statement(conn, ts, text)  # the common case, without the dispatcher
+                else:
+                    entry_of(conn, cmd, ts, text, extra)
+                    extra = None
+            last_ts = ts = line_ts
+            conn, cmd, text = words[0], new_cmd, arg
+    if cmd:
+        entry_of(conn, cmd, ts, text, extra)
     dispatch.finish()

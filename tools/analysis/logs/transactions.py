@@ -29,20 +29,42 @@ MAX_CONNECTIONS = 50_000
 
 
 class OpenTx:
-    __slots__ = ("items", "ts", "explicit", "n")
+    """The statements of one open transaction: one TxItem per distinct fingerprint, in order of
+    first execution (`first` alone until a second fingerprint comes, the common case)."""
+
+    __slots__ = ("first", "more", "ts", "explicit", "n")
 
     def __init__(self, ts: int | None, explicit: bool) -> None:
-        self.items: dict[str, TxItem] = {}
+        self.first: TxItem | None = None
+        self.more: dict[str, TxItem] | None = None
         self.ts, self.explicit, self.n = ts, explicit, 0
 
+    def full(self, fingerprint: str) -> bool:
+        return self.more is not None and len(self.more) >= MAX_TX_DISTINCT and fingerprint not in self.more
+
     def add(self, shape: Any, sql: str, metrics: Metrics | None) -> None:
-        item = self.items.get(shape.fingerprint)
-        if item is None:
-            item = self.items[shape.fingerprint] = TxItem(shape, sql)
+        first, fp = self.first, shape.fingerprint
+        if first is None:
+            item = self.first = TxItem(shape, sql)
+        elif self.more is None:
+            if first.shape.fingerprint == fp:
+                item = first
+            else:
+                item = TxItem(shape, sql)
+                self.more = {first.shape.fingerprint: first, fp: item}
+        else:
+            item = self.more.get(fp)
+            if item is None:
+                item = self.more[fp] = TxItem(shape, sql)
         item.n += 1
         self.n += 1
         if metrics is not None and len(item.metrics) < TxItem.MAX_METRICS:
             item.metrics.append(metrics)
+
+    def items(self) -> list[TxItem]:
+        if self.more is not None:
+            return list(self.more.values())
+        return [self.first] if self.first is not None else []
 
 
 class Conn:
@@ -66,6 +88,7 @@ class Tracker:
         self.open_at_end = 0
         self.cut = 0  # transactions cut at MAX_TX_DISTINCT
         self.quit_rollbacks = 0
+        self._last_ts: int | None = None
 
     def _conn(self, conn: Any) -> Conn:
         state = self.conns.get(conn)
@@ -78,7 +101,8 @@ class Tracker:
 
     def statement(self, conn: Any, ts: int | None, sql: str, metrics: Metrics | None = None) -> None:
         self.statements += 1
-        if ts is not None:
+        if ts != self._last_ts:
+            self._last_ts = ts
             self.agg.see(ts)
         shape = self.fp.shape(sql)
         kind = shape.kind
@@ -96,12 +120,12 @@ class Tracker:
                 self.agg.single(shape, sql, ts, metrics)
                 return
             tx = state.tx = OpenTx(ts, explicit=False)
-        if shape.fingerprint not in tx.items and len(tx.items) >= MAX_TX_DISTINCT:
+        elif tx.more is not None and tx.full(shape.fingerprint):
             self.cut += 1
             self._close(state, rolled=False)
             tx = state.tx = OpenTx(ts, explicit=tx.explicit)
         tx.add(shape, sql, metrics)
-        if state.autocommit is None and not tx.explicit and tx.n > UNKNOWN_MODE_LIMIT:
+        if state.autocommit is None and tx.n > UNKNOWN_MODE_LIMIT and not tx.explicit:
             self._singles(tx)  # no COMMIT for this long: the connection autocommits
             state.tx, state.autocommit = None, True
 
@@ -129,10 +153,13 @@ class Tracker:
         tx = state.tx
         state.tx = None
         if tx is not None and tx.n:
-            self.agg.transaction(list(tx.items.values()), tx.ts, rolled)
+            if tx.more is None:
+                self.agg.one(tx.first, tx.ts, rolled)
+            else:
+                self.agg.transaction(list(tx.more.values()), tx.ts, rolled)
 
     def _singles(self, tx: OpenTx) -> None:
-        for item in tx.items.values():
+        for item in tx.items():
             if item.n == 1:
                 self.agg.transaction([item], tx.ts, False)
             else:
