@@ -38,7 +38,7 @@ async def test_sigkill_mid_copy_then_resume_is_exact(aws, moto_server, ce_dsn, t
     run = RunDir.create(tmp_path, {"tables": []})
     script = tmp_path / "child.py"
     script.write_text(CHILD)
-    with FaultProxy(moto_server.url, delay_s=0.04, throttle=0.05, partial=0.1) as proxy:
+    with FaultProxy(moto_server.url, delay_s=0.05, throttle=0.05, partial=0.1) as proxy:
         child = subprocess.Popen([sys.executable, str(script), str(tmp_path), run.run_id, ce_dsn.url(), proxy.url],
                                  env={**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
         deadline = time.monotonic() + 60
