@@ -30,8 +30,9 @@ DEMO_NOTE = "recorded by `mysql2ddb demo` (a non-interactive demonstration, not 
 def _step(console: Console, title: str, fn: Callable[[], Any]) -> Any:
     console.print(Rule(f"[bold]{title}"))
     value = fn()
-    if value is not None and hasattr(value, "tables"):
-        print_rich(value, console)
+    shown = value.report() if callable(getattr(value, "report", None)) else value
+    if callable(getattr(shown, "tables", None)):
+        print_rich(shown, console)
     return value
 
 
