@@ -19,6 +19,7 @@ MODELS: dict[str, str] = {
     "migration_contract.schema.json": "mysql2ddb.tools.contract.model:Contract",
     "approvals.schema.json": "mysql2ddb.tools.modeling.approvals:ApprovalLog",
     "schema_analysis.schema.json": "mysql2ddb.tools.analysis.schema_model:SchemaAnalysis",
+    "query_log.schema.json": "mysql2ddb.tools.analysis.logs.model:LogAnalysis",
     "contract_validation.schema.json": "mysql2ddb.tools.contract.validate:ContractValidation",
     "design.schema.json": "mysql2ddb.tools.modeling.design:Design",
     "design_validation.schema.json": "mysql2ddb.tools.modeling.validate_design:DesignValidation",

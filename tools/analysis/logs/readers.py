@@ -16,7 +16,7 @@ from mysql2ddb.tools.analysis.logs.model import MAX_PROBLEMS, Problem
 
 FORMATS = ("general", "slow", "digest")
 SNIFF_LINES = 400
-BLOCK = 1 << 20  # bytes read and decoded at once
+BLOCK = 1 << 18  # bytes read and decoded at once
 FORMAT_REMEDY = ("pass --format general|slow|digest, or give a MySQL/MariaDB general query log, a slow query "
                  "log, or a performance_schema.events_statements_summary_by_digest export (TSV/CSV with a header)")
 
