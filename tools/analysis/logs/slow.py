@@ -69,53 +69,54 @@ def parse_slow(reader: LineReader, tracker: Tracker, clock: Clock, problems: Pro
         if sql:
             tracker.statement(e.conn, e.ts, sql, e.metrics)
 
-    for n, line in reader:
-        if line[:1] == "#":
-            if line.startswith("# Time:"):
-                finish(entry)
-                ts = clock.parse(line[7:].strip()) or ts
-                entry = _Entry(conn, ts)
-            elif line.startswith("# User@Host:"):
-                if entry.lines:
+    for base, lines in reader.batches():
+        for n, line in enumerate(lines, base):
+            if line[:1] == "#":
+                if line.startswith("# Time:"):
                     finish(entry)
+                    ts = clock.parse(line[7:].strip()) or ts
                     entry = _Entry(conn, ts)
-                found = _thread_id(line)
-                if found is not None:
-                    conn = entry.conn = found
-            elif entry.lines:
-                if line.startswith("# administrator command:"):
+                elif line.startswith("# User@Host:"):
+                    if entry.lines:
+                        finish(entry)
+                        entry = _Entry(conn, ts)
+                    found = _thread_id(line)
+                    if found is not None:
+                        conn = entry.conn = found
+                elif entry.lines:
+                    if line.startswith("# administrator command:"):
+                        noise[line[24:].strip().rstrip(";") or "administrator command"] += 1
+                    else:
+                        entry.lines.append(line)  # a comment line inside a multi-line statement
+                elif line.startswith("# Query_time:"):
+                    try:
+                        entry.metrics = _metrics(line)
+                    except (ValueError, IndexError):
+                        problems.bad_lines += 1
+                        problems.add(reader.name, n, f"unreadable measurements {line[:70]!r}: the entry is counted "
+                                                     "without them")
+                elif line.startswith("# Thread_id:"):
+                    found = _thread_id(line)
+                    if found is not None:
+                        conn = entry.conn = found
+                elif line.startswith("# administrator command:"):
                     noise[line[24:].strip().rstrip(";") or "administrator command"] += 1
-                else:
-                    entry.lines.append(line)  # a comment line inside a multi-line statement
-            elif line.startswith("# Query_time:"):
-                try:
-                    entry.metrics = _metrics(line)
-                except (ValueError, IndexError):
-                    problems.bad_lines += 1
-                    problems.add(reader.name, n, f"unreadable measurements {line[:70]!r}: the entry is counted "
-                                                 "without them")
-            elif line.startswith("# Thread_id:"):
-                found = _thread_id(line)
-                if found is not None:
-                    conn = entry.conn = found
-            elif line.startswith("# administrator command:"):
-                noise[line[24:].strip().rstrip(";") or "administrator command"] += 1
-                tracker.agg.see(entry.ts)
-            continue
-        if not entry.lines:
-            if line.startswith("SET timestamp="):
-                try:
-                    ts = entry.ts = int(line[14:].rstrip(";").strip())
-                except ValueError:
-                    problems.bad_lines += 1
-                    problems.add(reader.name, n, f"unreadable timestamp {line[:60]!r}")
+                    tracker.agg.see(entry.ts)
                 continue
-            if line.startswith(("use ", "USE ")) and line.rstrip().endswith(";") and "\t" not in line:
-                noise["USE"] += 1
+            if not entry.lines:
+                if line.startswith("SET timestamp="):
+                    try:
+                        ts = entry.ts = int(line[14:].rstrip(";").strip())
+                    except ValueError:
+                        problems.bad_lines += 1
+                        problems.add(reader.name, n, f"unreadable timestamp {line[:60]!r}")
+                    continue
+                if line.startswith(("use ", "USE ")) and line.rstrip().endswith(";") and "\t" not in line:
+                    noise["USE"] += 1
+                    continue
+                if not line.strip() or is_header(line):
+                    continue
+            elif is_header(line):
                 continue
-            if not line.strip() or is_header(line):
-                continue
-        elif is_header(line):
-            continue
-        entry.lines.append(line)
+            entry.lines.append(line)
     finish(entry)
