@@ -182,6 +182,7 @@ def register(app: typer.Typer) -> None:
                 ))
         finally:
             progress.close()
+        report.plan_shown = True  # printed first, by on_plan
         if dry_run and not as_json:
             print_dry_run(report, out)
         emit(report, as_json)

@@ -113,7 +113,8 @@ class CopyPlan(BaseModel):
             slow = self.table(self.slowest_table)
             assert slow is not None
             lines.append(
-                f"Slowest table: {slow.table}, about {_duration(slow.duration_seconds)} ({slow.bound_by}). "
+                f"Slowest table: {slow.table}, about {_duration(slow.duration_seconds)} (limited by {slow.bound_by}: a new on-demand table starts at {slow.write_units_per_s:,} write units/s, one "
+                f"partition key takes at most 1,000). "
                 f"Total about {_duration(self.duration_seconds)} with tables in parallel "
                 f"({_duration(self.sequential_seconds)} one after another)."
             )
@@ -134,22 +135,19 @@ class CopyPlan(BaseModel):
         return "\n\n".join(lines)
 
     def tables(self) -> list[Table]:
+        """Narrow enough for a terminal: the JSON keeps every field (GSI units, storage, sample size)."""
         rows = [
-            [t.table, t.items, "all" if t.measured == "all" else f"sample {t.measured_rows:,}",
-             round(t.avg_item_bytes), t.max_item_bytes, t.write_units, t.gsi_write_units, _money(t.cost_usd),
-             t.write_units_per_s, _duration(t.duration_seconds), t.bound_by,
-             f"{t.warm.write_units_per_second:,}/s: {_duration(t.warm.duration_seconds)}" if t.warm else ""]
+            [t.table, f"{t.items:,}" + (" (sampled)" if t.measured == "sample" else ""), round(t.avg_item_bytes),
+             t.max_item_bytes, f"{t.total_write_units:,}", _money(t.cost_usd), _duration(t.duration_seconds),
+             t.bound_by, f"{t.warm.write_units_per_second:,}/s: {_duration(t.warm.duration_seconds)}" if t.warm else ""]
             for t in self.table_plans
         ]
-        rows.append(["**total**", self.total_items, "", "", "", self.total_write_units - self._gsi_units(),
-                     self._gsi_units(), _money(self.total_cost_usd), "", _duration(self.duration_seconds),
-                     f"slowest: {self.slowest_table}", ""])
-        headers = ["table", "items", "measured", "avg bytes", "max bytes", "write units", "GSI write units",
-                   "cost", "units/s", "duration", "bound by", "warm throughput"]
+        rows.append(["total", f"{self.total_items:,}", "", "", f"{self.total_write_units:,}",
+                     _money(self.total_cost_usd), _duration(self.duration_seconds), f"slowest: {self.slowest_table}", ""])
+        headers = ["table", "items", "avg B", "max B", "write units", "cost", "duration", "bound by", "warm option"]
+        if not any(t.warm for t in self.table_plans):
+            headers, rows = headers[:-1], [r[:-1] for r in rows]
         return [Table("Copy plan", headers, rows)]
-
-    def _gsi_units(self) -> int:
-        return sum(t.gsi_write_units for t in self.table_plans)
 
 
 def _price(value: float) -> str:
@@ -300,13 +298,13 @@ def _duration_at(table: ContractTable, units: int, gsi_units: int, hot_key: str 
                  rate: int, options: PlanOptions) -> tuple[float, str]:
     """Seconds and what bounds them: the table's write rate, one GSI's, or the busiest partition key."""
     gsis = len(table.gsis or [])
-    candidates = [(units / rate, f"table throughput {rate:,} units/s")]
+    candidates = [(units / rate, f"table {rate:,}/s")]
     if gsis:
         # each GSI has its own throughput; the busiest one back-pressures the table
-        candidates.append((gsi_units / gsis / rate, f"GSI throughput {rate:,} units/s"))
+        candidates.append((gsi_units / gsis / rate, f"GSI {rate:,}/s"))
     if hot_key is not None:
         candidates.append((hot_units / options.partition_write_units_per_s,
-                           f"partition key {hot_key!r} at {options.partition_write_units_per_s:,} units/s"))
+                           f"key {hot_key!r} {options.partition_write_units_per_s:,}/s"))
     seconds, bound = max(candidates, key=lambda c: c[0])
     return round(seconds, 2), bound
 

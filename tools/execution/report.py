@@ -65,6 +65,7 @@ class MigrationReport(BaseModel):
     table_requests: list[dict[str, Any]] | None = Field(None, description="dry run: the CreateTable requests")
     rejects: dict[str, str] = Field(default_factory=dict, description="table -> reject file, for tables with rejects")
     notes: list[str] = Field(default_factory=list)
+    plan_shown: bool = Field(False, exclude=True, description="a front end already showed the plan: do not repeat it")
 
     model_config = {"populate_by_name": True}
 
@@ -127,7 +128,7 @@ class MigrationReport(BaseModel):
             if self.verify is not None and not self.verify.get("ok"):
                 head += " Verification found differences."
         lines = [head]
-        if self.plan is not None and self.dry_run:
+        if self.plan is not None and self.dry_run and not self.plan_shown:
             lines.append(self.plan.summary())
         elif self.plan is not None:
             lines.append(f"Planned: {self.plan.total_items:,} items, {self.plan.total_write_units:,} write units "
@@ -150,13 +151,13 @@ class MigrationReport(BaseModel):
             rows = [[r.table, r.read, r.written, r.rejected, r.retried, round(r.seconds, 2), round(r.items_per_s)]
                     for r in self.table_rows]
             t = self.total
-            rows.append(["**total**", t.read, t.written, t.rejected, t.retried, round(t.seconds, 2), round(t.items_per_s)])
+            rows.append(["total", t.read, t.written, t.rejected, t.retried, round(t.seconds, 2), round(t.items_per_s)])
             out.append(Table("Copy", ["table", "read", "written", "rejected", "retried", "seconds", "items/s"], rows))
         if self.verify is not None:
             rows = [[v.get("table"), v.get("source_count"), v.get("target_count"), v.get("mismatches"),
                      "ok" if _table_ok(v) else "DIFFERS"] for v in self.verify.get("tables", [])]
             out.append(Table("Verification", ["table", "source", "target", "mismatches", "result"], rows))
-        if self.plan is not None and self.dry_run:
+        if self.plan is not None and self.dry_run and not self.plan_shown:
             out += self.plan.tables()
         return out
 
