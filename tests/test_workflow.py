@@ -37,3 +37,14 @@ async def test_status_tool_and_cli_agree(mcp_client, settings):
     proc = subprocess.run([sys.executable, "-m", "mysql2ddb", "--workdir", str(settings.workdir), "status", "--json"],
                           capture_output=True, text=True, timeout=60)
     assert json.loads(proc.stdout)["next_step"] == "schema analysed"
+
+
+def test_runs_show_their_state_tables_and_items(tmp_path):
+    ws = Workspace(tmp_path)
+    ws.write_json("runs/20260101-000000-aaaaaa/report.json",
+                  {"verify": {"ok": True}, "total": {"tables": 2, "written": 15}})
+    ws.write_json("runs/20260102-000000-bbbbbb/state/Films.json", {"table": "Films", "written": 40})
+    ws.write_json("runs/20260102-000000-bbbbbb/state/Actors.json", {"table": "Actors", "written": 2})
+    finished, interrupted = workflow_status(ws).runs
+    assert finished == {"run_id": "20260101-000000-aaaaaa", "state": "verified", "tables": 2, "written": 15}
+    assert interrupted["state"].startswith("in progress") and (interrupted["tables"], interrupted["written"]) == (2, 42)

@@ -43,7 +43,8 @@ class WorkflowStatus(BaseModel):
         rows = [[s.stage, s.name, "done" if s.done else "", s.detail, s.tool] for s in self.steps]
         out = [Table("Migration status", ["stage", "step", "state", "detail", "tool"], rows)]
         if self.runs:
-            out.append(Table("Runs", ["run", "state", "tables"], [[r["run_id"], r["state"], r.get("tables", "")] for r in self.runs]))
+            out.append(Table("Runs", ["run", "state", "tables", "items written"],
+                             [[r["run_id"], r["state"], r["tables"], f"{r['written']:,}"] for r in self.runs]))
         return out
 
 
@@ -78,9 +79,14 @@ def _runs(ws: Workspace) -> list[dict]:
                 data = json.loads(report.read_text())
                 ok = (data.get("verify") or {}).get("ok")
                 state = "verified" if ok else ("finished, not verified" if ok is None else "verification failed")
+                total = data.get("total") or {}
+                tables, written = total.get("tables", 0), total.get("written", 0)
             else:
                 state = "in progress or interrupted (resume with --resume)"
-            runs.append({"run_id": run.name, "state": state})
+                # per-table checkpoints: what is acknowledged so far
+                states = [json.loads(f.read_text()) for f in sorted((run / "state").glob("*.json"))]
+                tables, written = len(states), sum(s.get("written", 0) for s in states)
+            runs.append({"run_id": run.name, "state": state, "tables": tables, "written": written})
     return runs
 
 
