@@ -23,6 +23,8 @@ import sys
 import urllib.request
 from typing import Any
 
+from mysql2ddb.tests.local_http import BATCH_TARGET, CREATE_TARGET, JSON_TYPE, RequestProtocol, Upstream, http_response
+
 try:  # faster parsing when available; the stdlib is enough
     import orjson
 
@@ -30,17 +32,13 @@ try:  # faster parsing when available; the stdlib is enough
 except ImportError:  # pragma: no cover
     loads = json.loads
 
-BATCH_TARGET = b"DynamoDB_20120810.BatchWriteItem"
-CREATE_TARGET = b"DynamoDB_20120810.CreateTable"
-JSON_TYPE = b"application/x-amz-json-1.0"
 
 
-def _response(status: int, reason: bytes, body: bytes, ctype: bytes = JSON_TYPE) -> bytes:
-    head = b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nx-amzn-RequestId: bench\r\n\r\n"
-    return head % (status, reason, ctype, len(body)) + body
+def _response(status: int, body: bytes, ctype: bytes = JSON_TYPE) -> bytes:
+    return http_response(status, body, ctype, request_id=b"bench")
 
 
-OK_BODY = _response(200, b"OK", b'{"UnprocessedItems":{}}')
+OK_BODY = _response(200, b'{"UnprocessedItems":{}}')
 
 
 class Counts:
@@ -76,7 +74,7 @@ class Counts:
         if total > 25:
             self.oversized += 1
             msg = b'{"__type":"com.amazon.coral.validate#ValidationException","message":"Too many items requested for the BatchWriteItem call"}'
-            return _response(400, b"Bad Request", msg)
+            return _response(400, msg)
         for table, writes in request.items():
             names = self.key_names(table)
             seen = self.seen.setdefault(table, set())
@@ -101,50 +99,25 @@ class Counts:
         self.requests = self.oversized = 0
 
 
-class EndpointProtocol(asyncio.Protocol):
-    """One keep-alive connection; requests answered in order."""
+class EndpointProtocol(RequestProtocol):
+    """One keep-alive connection; BatchWriteItem answered after the delay, other API calls forwarded."""
 
     def __init__(self, server: "LatencyEndpoint"):
+        super().__init__()
         self.server = server
-        self.buf = b""
-        self.transport: Any = None
-        self.busy = False
 
-    def connection_made(self, transport: Any) -> None:
-        self.transport = transport
-
-    def data_received(self, data: bytes) -> None:
-        self.buf += data
-        if not self.busy:
-            self.next_request()
-
-    def next_request(self) -> None:
-        end = self.buf.find(b"\r\n\r\n")
-        if end < 0:
-            return
-        head = self.buf[:end].split(b"\r\n")
-        headers = {}
-        for line in head[1:]:
-            name, _, value = line.partition(b":")
-            headers[name.strip().lower()] = value.strip()
-        length = int(headers.get(b"content-length", b"0"))
-        if len(self.buf) < end + 4 + length:
-            return
-        body = self.buf[end + 4:end + 4 + length]
-        self.buf = self.buf[end + 4 + length:]
-        self.busy = True
-        method, path = head[0].split(b" ")[:2]
+    def on_request(self, method: bytes, path: bytes, headers: dict, body: bytes) -> None:
         target = headers.get(b"x-amz-target", b"")
         if target == BATCH_TARGET:
             out = self.server.counts.batch(body)
             asyncio.get_running_loop().call_later(self.server.delay, self.reply, out)
         elif path.startswith(b"/__stats"):
-            self.reply(_response(200, b"OK", json.dumps(self.server.counts.stats()).encode(), b"application/json"))
+            self.reply(_response(200, json.dumps(self.server.counts.stats()).encode(), b"application/json"))
         elif path.startswith(b"/__reset"):
             self.server.counts.reset()
-            self.reply(_response(200, b"OK", b"{}", b"application/json"))
+            self.reply(_response(200, b"{}", b"application/json"))
         elif not target:  # like a real region: nothing but the DynamoDB API (no /moto-api/)
-            self.reply(_response(404, b"Not Found", b"{}", b"application/json"))
+            self.reply(_response(404, b"{}", b"application/json"))
         else:
             if target == CREATE_TARGET:
                 request = json.loads(body)
@@ -152,28 +125,7 @@ class EndpointProtocol(asyncio.Protocol):
             asyncio.ensure_future(self.forward(method, path, headers, body))
 
     async def forward(self, method: bytes, path: bytes, headers: dict, body: bytes) -> None:
-        keep = {k.decode(): v.decode() for k, v in headers.items() if k not in (b"host", b"content-length", b"connection")}
-        req = urllib.request.Request(self.server.moto + path.decode(), data=body or None, method=method.decode(), headers=keep)
-
-        def call() -> tuple[int, bytes, str]:
-            try:
-                with urllib.request.urlopen(req, timeout=60) as resp:
-                    return resp.status, resp.read(), resp.headers.get("Content-Type", "application/x-amz-json-1.0")
-            except urllib.error.HTTPError as exc:
-                return exc.code, exc.read(), exc.headers.get("Content-Type", "application/x-amz-json-1.0")
-
-        status, data, ctype = await asyncio.to_thread(call)
-        self.reply(_response(status, b"OK" if status < 400 else b"Error", data, ctype.encode()))
-
-    def reply(self, data: bytes) -> None:
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(data)
-        self.busy = False
-        if self.buf:
-            self.next_request()
-
-    def connection_lost(self, exc: Any) -> None:
-        self.transport = None
+        self.reply(_response(*await self.server.upstream.forward(method, path, headers, body)))
 
 
 class LatencyEndpoint:
@@ -182,6 +134,7 @@ class LatencyEndpoint:
         self.delay = delay
         self.port = port
         self.counts = Counts(self.moto)
+        self.upstream = Upstream(self.moto)
 
     async def serve(self, ready: Any = None) -> None:
         loop = asyncio.get_running_loop()

@@ -22,9 +22,12 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
+from .local_http import BATCH_TARGET, RequestProtocol, Upstream, http_response
 
-BATCH_TARGET = b"DynamoDB_20120810.BatchWriteItem"
+
+def _response(status: int, body: bytes, ctype: bytes = b"application/x-amz-json-1.0") -> bytes:
+    return http_response(status, body, ctype, request_id=b"fault-proxy")
+
 THROTTLES = [
     ("ProvisionedThroughputExceededException",
      "The level of configured provisioned throughput for the table was exceeded."),
@@ -48,62 +51,23 @@ class FaultCounts:
         return self.throttled + self.partial + self.dropped
 
 
-def _response(status: int, body: bytes, ctype: bytes = b"application/x-amz-json-1.0") -> bytes:
-    reason = b"OK" if status < 400 else b"Bad Request"
-    return (b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nx-amzn-RequestId: fault-proxy\r\n\r\n"
-            % (status, reason, ctype, len(body)) + body)
-
-
-class _Conn(asyncio.Protocol):
+class _Conn(RequestProtocol):
     def __init__(self, proxy: "FaultProxy"):
+        super().__init__()
         self.proxy = proxy
-        self.buf = b""
-        self.transport: Any = None
-        self.busy = False
 
-    def connection_made(self, transport: Any) -> None:
-        self.transport = transport
+    def on_request(self, method: bytes, path: bytes, headers: dict, body: bytes) -> None:
+        asyncio.ensure_future(self._handle(method, path, headers, body))
 
-    def connection_lost(self, exc: Any) -> None:
-        self.transport = None
-
-    def data_received(self, data: bytes) -> None:
-        self.buf += data
-        if not self.busy:
-            self._next()
-
-    def _next(self) -> None:
-        end = self.buf.find(b"\r\n\r\n")
-        if end < 0:
-            return
-        lines = self.buf[:end].split(b"\r\n")
-        headers = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(b":")
-            headers[name.strip().lower()] = value.strip()
-        length = int(headers.get(b"content-length", b"0"))
-        if len(self.buf) < end + 4 + length:
-            return
-        body = self.buf[end + 4:end + 4 + length]
-        self.buf = self.buf[end + 4 + length:]
-        method, path = lines[0].split(b" ")[:2]
-        self.busy = True
-        asyncio.ensure_future(self._handle(method.decode(), path.decode(), headers, body))
-
-    async def _handle(self, method: str, path: str, headers: dict, body: bytes) -> None:
+    async def _handle(self, method: bytes, path: bytes, headers: dict, body: bytes) -> None:
         try:
             out = await self.proxy._handle(method, path, headers, body)
         except Exception as exc:  # noqa: BLE001 - a proxy bug must show in the test, not hang it
             out = _response(500, json.dumps({"__type": "ProxyError", "message": repr(exc)}).encode())
-        if self.transport is None:
-            return
         if out is None:  # drop the connection without an answer
-            self.transport.close()
-            return
-        self.transport.write(out)
-        self.busy = False
-        if self.buf:
-            self._next()
+            self.drop()
+        else:
+            self.reply(out)
 
 
 class FaultProxy:
@@ -111,7 +75,7 @@ class FaultProxy:
 
     def __init__(self, upstream: str, *, throttle: float = 0.0, partial: float = 0.0, drop: float = 0.0,
                  delay_s: float = 0.0, seed: int = 7):
-        self.upstream = upstream.rstrip("/")
+        self.upstream = Upstream(upstream)
         self.throttle, self.partial, self.drop, self.delay_s = throttle, partial, drop, delay_s
         self.random = random.Random(seed)
         self.counts = FaultCounts()
@@ -119,7 +83,6 @@ class FaultProxy:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
-        self._session: aiohttp.ClientSession | None = None
         self._server: Any = None
 
     # ---- lifecycle (the proxy runs its own loop in a thread) ----
@@ -135,7 +98,6 @@ class FaultProxy:
         asyncio.set_event_loop(loop)
 
         async def serve() -> None:
-            self._session = aiohttp.ClientSession()
             self._server = await loop.create_server(lambda: _Conn(self), "127.0.0.1", 0)
             self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
             self._ready.set()
@@ -148,7 +110,7 @@ class FaultProxy:
     async def _close(self) -> None:
         self._server.close()
         await self._server.wait_closed()
-        await self._session.close()
+        await self.upstream.close()
 
     def stop(self) -> None:
         if self._loop is not None and self._thread is not None:
@@ -166,14 +128,10 @@ class FaultProxy:
         self.throttle, self.partial, self.drop, self.delay_s = throttle, partial, drop, delay_s
 
     # ---- requests ----
-    async def _forward(self, method: str, path: str, headers: dict, body: bytes) -> tuple[int, bytes, bytes]:
-        keep = {k.decode(): v.decode() for k, v in headers.items()
-                if k not in (b"host", b"content-length", b"connection", b"accept-encoding")}
-        async with self._session.request(method, self.upstream + path, data=body, headers=keep) as resp:
-            data = await resp.read()
-            return resp.status, data, resp.headers.get("Content-Type", "application/x-amz-json-1.0").encode()
+    async def _forward(self, method: bytes, path: bytes, headers: dict, body: bytes) -> tuple[int, bytes, bytes]:
+        return await self.upstream.forward(method, path, headers, body)
 
-    async def _handle(self, method: str, path: str, headers: dict, body: bytes) -> bytes | None:
+    async def _handle(self, method: bytes, path: bytes, headers: dict, body: bytes) -> bytes | None:
         counts = self.counts
         counts.requests += 1
         if not headers.get(b"x-amz-target"):  # like a region: the DynamoDB API only, no /moto-api/
