@@ -47,6 +47,20 @@ def sakila_dsn() -> Dsn:
 
 
 @pytest.fixture(scope="session")
+def mp_dsn() -> Dsn:
+    """Our own Sakila copy for migrations: views are created here, never in the read-only m2d_sakila."""
+    dsn = dsn_for("m2d_mp_sakila")
+    corpora.ensure_sakila(dsn)
+    return dsn
+
+
+@pytest.fixture(scope="session")
+def contract(sakila_dir: Path) -> str:
+    """The shared Sakila contract's path."""
+    return str(sakila_dir / "contract.json")
+
+
+@pytest.fixture(scope="session")
 def chinook_dsn() -> Dsn:
     dsn = dsn_for("m2d_chinook")
     corpora.ensure_chinook(dsn)

@@ -4,27 +4,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from typer.testing import CliRunner
 
 from mysql2ddb.server.cli.main import app
-from mysql2ddb.tools import corpora
 
-from tests.conftest import dsn_for
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="session")
-def mp_dsn():
-    dsn = dsn_for("m2d_mp_sakila")
-    corpora.ensure_sakila(dsn)
-    return dsn
-
-
-@pytest.fixture(scope="session")
-def contract(sakila_dir) -> str:
-    return str(sakila_dir / "contract.json")
 
 
 def run(workdir, *args: str):

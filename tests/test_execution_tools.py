@@ -9,23 +9,9 @@ import pytest
 from fastmcp.exceptions import ToolError
 
 from mysql2ddb.server.workspace import Workspace
-from mysql2ddb.tools import corpora
 from mysql2ddb.tools.contract.load import load_contract
 from mysql2ddb.tools.modeling.approvals import contract_sha256, record_approval
 
-from tests.conftest import dsn_for
-
-
-@pytest.fixture(scope="session")
-def mp_dsn():
-    dsn = dsn_for("m2d_mp_sakila")
-    corpora.ensure_sakila(dsn)
-    return dsn
-
-
-@pytest.fixture(scope="session")
-def contract(sakila_dir) -> str:
-    return str(sakila_dir / "contract.json")
 
 
 async def test_annotations_say_what_each_tool_may_do(mcp_client):

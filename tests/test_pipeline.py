@@ -27,14 +27,6 @@ from tests.expected_items import assert_matches_expected
 
 
 @pytest.fixture(scope="session")
-def mp_dsn():
-    """Our own Sakila copy: the views are created here, never in the read-only m2d_sakila."""
-    dsn = dsn_for("m2d_mp_sakila")
-    corpora.ensure_sakila(dsn)
-    return dsn
-
-
-@pytest.fixture(scope="session")
 def empty_sakila_dsn():
     """Sakila's schema without rows, for the refusal test alone: it asserts no view appears, so it
     must not share a database with runs that create views."""

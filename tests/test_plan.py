@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import pytest
 
-from mysql2ddb.tools.contract.load import load_contract
 from mysql2ddb.tools.contract.model import ContractTable
 from mysql2ddb.tools.execution.plan import Measure, PlanOptions, assemble, plan_table
 from mysql2ddb.tools.pricing import load_prices

@@ -8,7 +8,6 @@ the state survives a restart and cannot disagree with what is on disk.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Callable
 
 from pydantic import BaseModel

@@ -11,7 +11,7 @@ from fastmcp import FastMCP
 from fastmcp.tools.base import ToolResult
 
 from mysql2ddb.server.adapters.common import READ_ONLY, Deps, mapped, result
-from mysql2ddb.server.errors import ConfigError, InputError
+from mysql2ddb.server.errors import InputError
 from mysql2ddb.tools.db import Dsn
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mysql2ddb.tools.contract.catalog import Catalog, ColumnInfo
+from mysql2ddb.tools.contract.catalog import Catalog
 from mysql2ddb.tools.contract.validate_joins import check_calculation, check_join, check_transformation
 from mysql2ddb.tools.contract.validate_scope import check_table_name, column_bytes, column_class, table_columns_remedy
 

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mysql2ddb.server.errors import ConfigError, ConflictError, InputError, Mysql2DdbError, WorkflowError
+from mysql2ddb.server.errors import ConfigError, InputError, Mysql2DdbError, WorkflowError
 from mysql2ddb.server.progress import NullProgress, ProgressSink
 from mysql2ddb.server.workspace import Workspace
 from mysql2ddb.tools.aws import AwsClients

@@ -5,7 +5,6 @@ reason) instead of being skipped silently."""
 from __future__ import annotations
 
 import gzip
-import io
 import re
 import zlib
 from pathlib import Path
