@@ -170,8 +170,8 @@ def test_schema_defaults_need_rps(chinook_dsn):
     assert patterns and all(p.needs_rps and p.source == "schema" for p in patterns)
     descriptions = [p.description for p in patterns]
     assert "get Album by AlbumId" in descriptions
-    assert "list Track of a Album (by AlbumId)" in descriptions
-    track = next(p for p in patterns if p.description == "list Track of a Album (by AlbumId)")
+    assert "list Track of an Album (by AlbumId)" in descriptions
+    track = next(p for p in patterns if p.description == "list Track of an Album (by AlbumId)")
     assert track.statements[0].keys.equality_columns() == ["AlbumId"]
 
 

@@ -26,7 +26,7 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel, Field, ValidationError
 
 from mysql2ddb.server.adapters.common import READ_ONLY, WRITES_WORKSPACE, Deps, mapped, result
-from mysql2ddb.server.errors import InputError, WorkflowError
+from mysql2ddb.server.errors import InputError
 from mysql2ddb.tools.modeling import approvals, gate_views
 
 
@@ -156,17 +156,8 @@ def register(app: FastMCP, deps: Deps) -> None:
         what the user said, never on your own. `decision`: approved, rejected or feedback. Gates:
         "requirements", "table:<Name>" (in design order), "design", "contract" (bound to the
         contract's hash: editing contract.json afterwards withdraws the approval)."""
-        name = gate_name(gate, subject)
-        view = gate_views.gate_view(ws, name)  # checks the gate, its order and that there is something to approve
-        if view.artifact_sha256 is None and name == "contract":
-            raise WorkflowError("there is no contract to approve", where="gate contract",
-                                remedy="generate the contract first (generate_contract)")
-        record = approvals.record_approval(ws, view.gate, view.subject, decision, feedback, _split(concerns),
-                                           view.artifact_sha256, via="record_approval")
-        outcome = gate_views.GateOutcome(
-            gate=record.gate, subject=record.subject, status="recorded", decision=record.decision,
-            feedback=record.feedback, concerns=record.concerns, via=record.via, artifact_sha256=record.artifact_sha256,
-            time=record.time, next=gate_views.next_step(ws, record.gate, record.decision))
+        outcome = gate_views.record_answer(ws, gate_name(gate, subject), decision, feedback, _split(concerns),
+                                           via="record_approval")
         return result(outcome)
 
     @app.tool(annotations=READ_ONLY)

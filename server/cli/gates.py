@@ -15,14 +15,9 @@ gates_app = typer.Typer(help="Approval gates: requirements, table:<Name>, design
 
 def _record(gate: str, decision: str, feedback: Optional[str], concerns: list[str], as_json: bool) -> None:
     """Same rules as the MCP tools: gate order, and the answer bound to the hash of what it approves."""
-    from mysql2ddb.tools.modeling import gate_views
-    from mysql2ddb.tools.modeling.approvals import record_approval
+    from mysql2ddb.tools.modeling.gate_views import record_answer
 
-    ws = workspace()
-    view = gate_views.gate_view(ws, gate)
-    record = record_approval(ws, view.gate, view.subject, decision, feedback, concerns or None,
-                             view.artifact_sha256, via="cli")
-    emit(record, as_json)
+    emit(record_answer(workspace(), gate, decision, feedback, concerns, via="cli"), as_json)
 
 
 @gates_app.command("approve")

@@ -32,6 +32,7 @@ from mysql2ddb.tools.modeling.approvals import (
     latest_answer,
     load_approvals,
     open_feedback,
+    record_approval,
 )
 
 DESIGN, CONTRACT, PATTERNS = "design.json", "contract.json", "access_patterns.json"
@@ -347,3 +348,19 @@ def next_step(ws: Workspace, gate: str, decision: str | None) -> str:
     return {"requirements": "design the tables (recommend_design or submit_design)",
             "design": "generate the contract (generate_contract), then review_gate(gate='contract')",
             "contract": "run the migration (migrate)"}.get(gate, "")
+
+
+def record_answer(ws: Workspace, gate: str, decision: str, feedback: str | None, concerns: list[str] | None,
+                  via: str) -> GateOutcome:
+    """Record an answer the user gave outside an elicitation (record_approval, the CLI): same gate
+    order, bound to the hash of what it approves, and the next step named."""
+    view = gate_view(ws, gate)  # checks the gate, its order and that there is something to approve
+    if view.artifact_sha256 is None and view.gate == "contract":
+        raise WorkflowError("there is no contract to approve", where="gate contract",
+                            remedy="generate the contract first (generate_contract, or `mysql2ddb model contract`)")
+    record = record_approval(ws, view.gate, view.subject, decision, feedback, concerns or None,
+                             view.artifact_sha256, via=via)
+    return GateOutcome(gate=record.gate, subject=record.subject, status="recorded", decision=record.decision,
+                       feedback=record.feedback, concerns=record.concerns, via=record.via,
+                       artifact_sha256=record.artifact_sha256, time=record.time,
+                       next=next_step(ws, record.gate, record.decision))

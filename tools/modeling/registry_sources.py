@@ -150,7 +150,7 @@ def schema_default_patterns(schema: Any, start: int = 1) -> list[AccessPattern]:
     for source in facts.tables.values():
         for fk in source.foreign_keys:
             if fk.columns and fk.ref_table:
-                add(f"list {source.name} of a {fk.ref_table} (by {', '.join(fk.columns)})",
+                add(f"list {source.name} of {_article(fk.ref_table)} {fk.ref_table} (by {', '.join(fk.columns)})",
                     _lookup_sql(source.name, fk.columns), [source.name])
     return out
 
@@ -159,3 +159,7 @@ def _lookup_sql(name: str, columns: list[str]) -> str:
     """`SELECT * FROM t WHERE c1 = ? AND c2 = ?`, built as an AST (the pattern's example SQL)."""
     where = exp.and_(*[exp.EQ(this=col(c), expression=param()) for c in columns])
     return render(exp.select(exp.Star()).from_(table(name)).where(where))
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"

@@ -50,7 +50,8 @@ def build_patterns(ws: Any, growth_factor: float = 1.0, source: str = "log") -> 
         if not ws.exists(LOG_ARTIFACT):
             raise WorkflowError("no query-log analysis in the workspace", where=LOG_ARTIFACT,
                                 remedy="run analyze_query_log on the application's logs first, or build defaults "
-                                       "from the schema (source='schema') and give each pattern's RPS")
+                                       "from the schema (source='schema'; CLI: model patterns build --from-schema) and give each "
+                                       "pattern's RPS")
         registry = merge_log_patterns(existing, ws.read_json(LOG_ARTIFACT), growth_factor, source=LOG_ARTIFACT)
     save_registry(ws, registry)
     return registry
