@@ -61,7 +61,13 @@ def print_rich(result: Any, console: Any = None) -> None:
     console = console or Console()
     summary = getattr(result, "summary", None)
     if callable(summary):
-        console.print(summary())
+        text = summary()
+        if console.is_terminal:  # a person reading: bold and code spans rendered, not shown as ** and `
+            from rich.markdown import Markdown
+
+            console.print(Markdown(text))
+        else:  # piped or captured: the text as written, greppable
+            console.print(text, markup=False)
     for table in result.tables():
         rich_table = RichTable(title=table.title)
         for header in table.headers:
