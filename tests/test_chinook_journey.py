@@ -44,7 +44,7 @@ def test_chinook_from_schema_defaults_to_verified_items(chinook_copy, aws, workd
     cli(workdir, "gates", "approve", "requirements")
     for table in cli(workdir, "gates", "list")["pending_tables"]:
         assert cli(workdir, "gates", "approve", f"table:{table}")["decision"] == "approved"
-    assert cli(workdir, "gates", "approve", "design")["next"].startswith("generate the contract")
+    assert cli(workdir, "gates", "approve", "design")["next"].startswith("generate the contract (mysql2ddb model contract")
     contract = cli(workdir, "model", "contract", "--dsn", dsn)
     assert contract["validation"]["valid"] is True
     cli(workdir, "gates", "approve", "contract")

@@ -332,19 +332,27 @@ def overview(ws: Workspace) -> ApprovalsOverview:
     return ApprovalsOverview(records=load_approvals(ws).records, pending_tables=pending, open_feedback=open_feedback(ws))
 
 
-def next_step(ws: Workspace, gate: str, decision: str | None) -> str:
-    """What the assistant does after an answer: revise on rejection, else the next gate."""
+def next_step(ws: Workspace, gate: str, decision: str | None, cli: bool = False) -> str:
+    """What comes after an answer: revise on rejection, else the next gate; named as MCP tool calls
+    for an assistant, or as commands for a terminal user (`cli`)."""
+    def ask(g: str) -> str:
+        return f"mysql2ddb gates approve {g} (or reject it with --feedback)" if cli else f"review_gate(gate='{g}')"
+
     if decision in ("rejected", "feedback"):
         what = "the design" if gate.startswith("table:") or gate == "design" else gate
-        return (f"revise {what} to address the feedback (list_approvals shows it), resubmit it, "
-                f"then call review_gate(gate='{gate}') again")
+        shown = "mysql2ddb gates list" if cli else "list_approvals"
+        return f"revise {what} to address the feedback ({shown} shows it), resubmit it, then {ask(gate)} again"
     if decision != "approved":
         return f"ask again with review_gate(gate='{gate}'), or record the user's answer with record_approval"
     pending = pending_tables(ws) if gate.startswith("table:") else []
     if pending:
-        return f"review the next table: review_gate(gate='table:{pending[0]}')"
+        return f"review the next table: {ask('table:' + pending[0])}"
     if gate.startswith("table:"):
-        return "approve the whole design: review_gate(gate='design')"
+        return f"approve the whole design: {ask('design')}"
+    if cli:
+        return {"requirements": "design the tables (mysql2ddb model recommend, or design validate your own)",
+                "design": f"generate the contract (mysql2ddb model contract --dsn DSN), then {ask('contract')}",
+                "contract": "run the migration (mysql2ddb migrate contract.json --dsn DSN)"}.get(gate, "")
     return {"requirements": "design the tables (recommend_design or submit_design)",
             "design": "generate the contract (generate_contract), then review_gate(gate='contract')",
             "contract": "run the migration (migrate)"}.get(gate, "")
@@ -363,4 +371,4 @@ def record_answer(ws: Workspace, gate: str, decision: str, feedback: str | None,
     return GateOutcome(gate=record.gate, subject=record.subject, status="recorded", decision=record.decision,
                        feedback=record.feedback, concerns=record.concerns, via=record.via,
                        artifact_sha256=record.artifact_sha256, time=record.time,
-                       next=next_step(ws, record.gate, record.decision))
+                       next=next_step(ws, record.gate, record.decision, cli=via == "cli"))
