@@ -66,7 +66,7 @@ def build_source(rows: int) -> Dsn:
     """m2d_bench_copy.orders with `rows` rows (rebuilt only when the count differs)."""
     dsn = Dsn.parse(f"{MYSQL_URL}/{DATABASE}")
     with sync_connection(dsn.with_database(""), where="bench database") as conn, conn.cursor() as cur:
-        cur.execute(sql.driver_sql(exp.Create(this=sql.table(DATABASE), kind="DATABASE", exists=True)))
+        cur.execute(sql.driver_sql(sql.create_database(DATABASE, if_not_exists=True)))
     with sync_connection(dsn, where="bench table") as conn, conn.cursor() as cur:
         cur.execute("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME = 'orders'",
                     (DATABASE,))

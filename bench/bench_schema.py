@@ -31,7 +31,7 @@ from sqlglot import exp
 from mysql2ddb.tools import corpora
 from mysql2ddb.tools.analysis.schema import analyze_schema
 from mysql2ddb.tools.db import Dsn, sync_connection
-from mysql2ddb.tools.sql import DIALECT, col, driver_sql, ident, param, table
+from mysql2ddb.tools.sql import DIALECT, col, create_database, driver_sql, drop_database, ident, param, table, use_database
 
 DATABASE = "m2d_bench_schema"
 MYSQL_URL = os.environ.get("MYSQL2DDB_BENCH_MYSQL", "mysql://root@127.0.0.1:3306")
@@ -107,9 +107,9 @@ def generate(root: Dsn, tables: int, rows: int) -> None:
     rng = random.Random(42)
     started = time.monotonic()
     with sync_connection(root) as conn, conn.cursor() as cur:
-        cur.execute(driver_sql(exp.Drop(tables=[table(DATABASE)], kind="DATABASE", exists=True)))
-        cur.execute(driver_sql(exp.Create(this=table(DATABASE), kind="DATABASE")))
-        cur.execute(driver_sql(exp.Use(this=table(DATABASE))))
+        cur.execute(driver_sql(drop_database(DATABASE)))
+        cur.execute(driver_sql(create_database(DATABASE)))
+        cur.execute(driver_sql(use_database(DATABASE)))
         cur.execute(driver_sql(sqlglot.parse_one("SET foreign_key_checks = 0", read=DIALECT)))
         for i in range(tables):
             cur.execute(create_statement(i).sql(dialect=DIALECT))

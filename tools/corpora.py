@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 
 from mysql2ddb.server.errors import ConfigError, DatabaseError, NotFoundError
+from mysql2ddb.tools import sql
 from mysql2ddb.tools.db import Dsn, sync_connection
 
 SAKILA_COUNTS = {
@@ -58,21 +59,29 @@ def sakila_sql(database: str) -> tuple[str, str]:
     root = shared_dir() / "corpora" / "sakila"
     schema = (root / "sakila-schema.sql").read_text(encoding="utf-8")
     data = (root / "sakila-data.sql").read_text(encoding="utf-8")
-    q = f"`{database}`"
-    schema = re.sub(r"^DROP SCHEMA IF EXISTS sakila;", f"DROP SCHEMA IF EXISTS {q};", schema, flags=re.M)
-    schema = re.sub(r"^CREATE SCHEMA sakila;", f"CREATE SCHEMA {q};", schema, flags=re.M)
-    schema = re.sub(r"^USE sakila;", f"USE {q};", schema, flags=re.M)
-    schema = re.sub(r"\bsakila\.([a-z_]+)\b", rf"{q}.\1", schema)
+    schema = _retarget(schema, "sakila", database)
+    schema = re.sub(r"\bsakila\.([a-z_]+)\b", lambda m: sql.render(sql.table(m[1], db=database)), schema)
     schema = re.sub(r"/\*!50705 ([^*]*)\*/", r"\1", schema)
-    data = re.sub(r"^USE sakila;", f"USE {q};", data, flags=re.M)
+    data = _retarget(data, "sakila", database)
     data = re.sub(r"/\*!50705 (0x[0-9A-F]*,)\*/", r"\1", data)
     return schema, data
 
 
 def chinook_sql(database: str) -> str:
     text = (shared_dir() / "corpora" / "chinook" / "chinook.sql").read_text(encoding="utf-8-sig")
-    text = re.sub(r"^(DROP DATABASE IF EXISTS|CREATE DATABASE|USE)\s+`?Chinook`?", rf"\1 `{database}`", text, flags=re.M | re.I)
-    return text
+    return _retarget(text, "Chinook", database)
+
+
+def _retarget(script: str, name: str, database: str) -> str:
+    """The script's own DROP/CREATE/USE of database `name`, rendered from ASTs for `database`."""
+    def statement(match: re.Match[str]) -> str:
+        verb = match[1].upper()
+        node = (sql.drop_database(database) if verb.startswith("DROP")
+                else sql.create_database(database) if verb.startswith("CREATE") else sql.use_database(database))
+        return sql.render(node) + ";"
+
+    pattern = rf"^(DROP (?:SCHEMA|DATABASE) IF EXISTS|CREATE (?:SCHEMA|DATABASE)|USE)\s+`?{name}`?;"
+    return re.sub(pattern, statement, script, flags=re.M | re.I)
 
 
 def run_script(dsn: Dsn, script: str, where: str) -> None:
@@ -91,8 +100,6 @@ def run_script(dsn: Dsn, script: str, where: str) -> None:
 
 def table_counts(dsn: Dsn) -> dict[str, int]:
     from sqlglot import exp
-
-    from mysql2ddb.tools import sql
 
     counts: dict[str, int] = {}
     with sync_connection(dsn.with_database(""), where="count rows") as conn, conn.cursor() as cur:

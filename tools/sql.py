@@ -28,6 +28,18 @@ def table(name: str, db: str | None = None, alias: str | None = None) -> exp.Tab
     return node
 
 
+def drop_database(name: str) -> exp.Drop:
+    return exp.Drop(tables=[table(name)], kind="DATABASE", exists=True)
+
+
+def create_database(name: str, if_not_exists: bool = False) -> exp.Create:
+    return exp.Create(this=table(name), kind="DATABASE", exists=if_not_exists)
+
+
+def use_database(name: str) -> exp.Use:
+    return exp.Use(this=table(name))
+
+
 def param() -> exp.Placeholder:
     return exp.Placeholder()
 

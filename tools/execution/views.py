@@ -123,7 +123,7 @@ async def apply_views(contract: Contract, dsn: Dsn, *, progress: ProgressSink | 
                 async with conn.cursor() as cur:
                     await cur.execute(text)
             except Exception as exc:  # noqa: BLE001 - driver errors mapped to ours
-                mapped = map_db_error(exc, f"CREATE VIEW {table.view_name}", dsn)
+                mapped = map_db_error(exc, f"view {table.view_name} (creating it)", dsn)
                 mapped.details = {**(mapped.details or {}), "sql": text}
                 raise mapped from None
     progress.update("views", total, total, "checking view columns")
