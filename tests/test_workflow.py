@@ -10,6 +10,8 @@ import pytest
 
 from mysql2ddb.server.errors import WorkflowError
 from mysql2ddb.server.workspace import Workspace
+from mysql2ddb.tools.execution.checkpoint import TableState
+from mysql2ddb.tools.execution.rundir import RunDir
 from mysql2ddb.tools.workflow import require, workflow_status
 
 
@@ -43,8 +45,10 @@ def test_runs_show_their_state_tables_and_items(tmp_path):
     ws = Workspace(tmp_path)
     ws.write_json("runs/20260101-000000-aaaaaa/report.json",
                   {"verify": {"ok": True}, "total": {"tables": 2, "written": 15}})
-    ws.write_json("runs/20260102-000000-bbbbbb/state/Films.json", {"table": "Films", "written": 40})
-    ws.write_json("runs/20260102-000000-bbbbbb/state/Actors.json", {"table": "Actors", "written": 2})
+    interrupted_run = RunDir.create(ws.root, {"tables": []}, run_id="20260102-000000-bbbbbb")
+    for table, written in (("Films", 40), ("Actors", 2)):
+        interrupted_run.save_state(TableState(table=table, view=f"ddb_{table.lower()}_view", spec_sha256="0" * 64,
+                                              key_columns=["id"], written=written))
     finished, interrupted = workflow_status(ws).runs
     assert finished == {"run_id": "20260101-000000-aaaaaa", "state": "verified", "tables": 2, "written": 15}
     assert interrupted["state"].startswith("in progress") and (interrupted["tables"], interrupted["written"]) == (2, 42)

@@ -69,23 +69,22 @@ def _design_tables(ws: Workspace) -> list[str]:
 
 
 def _runs(ws: Workspace) -> list[dict]:
+    from mysql2ddb.tools.execution.rundir import RUNS_DIR, RunDir
+
     runs = []
-    root = ws.path("runs")
-    if root.is_dir():
-        for run in sorted(root.iterdir()):
-            report = run / "report.json"
-            if report.is_file():
-                data = json.loads(report.read_text())
-                ok = (data.get("verify") or {}).get("ok")
-                state = "verified" if ok else ("finished, not verified" if ok is None else "verification failed")
-                total = data.get("total") or {}
-                tables, written = total.get("tables", 0), total.get("written", 0)
-            else:
-                state = "in progress or interrupted (resume with --resume)"
-                # per-table checkpoints: what is acknowledged so far
-                states = [json.loads(f.read_text()) for f in sorted((run / "state").glob("*.json"))]
-                tables, written = len(states), sum(s.get("written", 0) for s in states)
-            runs.append({"run_id": run.name, "state": state, "tables": tables, "written": written})
+    for run_id in RunDir.list_runs(ws.root):
+        run = RunDir(ws.path(RUNS_DIR) / run_id, run_id)
+        if run.report_path.is_file():
+            data = json.loads(run.report_path.read_text())
+            ok = (data.get("verify") or {}).get("ok")
+            state = "verified" if ok else ("finished, not verified" if ok is None else "verification failed")
+            total = data.get("total") or {}
+            tables, written = total.get("tables", 0), total.get("written", 0)
+        else:
+            state = "in progress or interrupted (resume with --resume)"
+            states = run.states().values()  # the checkpoints: what is acknowledged so far
+            tables, written = len(states), sum(s.written for s in states)
+        runs.append({"run_id": run_id, "state": state, "tables": tables, "written": written})
     return runs
 
 
