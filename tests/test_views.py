@@ -9,12 +9,13 @@ import json
 
 import pymysql.cursors
 import pytest
+from sqlglot import exp
 
 from mysql2ddb.server.errors import ContractError, DatabaseError
 from mysql2ddb.tests.conftest import dsn_for
 from mysql2ddb.tests.expected_items import compare_table, load_expected
 from mysql2ddb.tests.views_support import DDL, JOINS_CONTRACT
-from mysql2ddb.tools import corpora
+from mysql2ddb.tools import corpora, sql
 from mysql2ddb.tools.contract.catalog import read_catalog_sync
 from mysql2ddb.tools.contract.load import load_contract
 from mysql2ddb.tools.db import Dsn, sync_connection
@@ -26,7 +27,7 @@ from mysql2ddb.tools.execution.views import apply_views, check_columns, views_sq
 def view_items(dsn: Dsn, spec: dict) -> list[dict]:
     convert = build_converter(spec)
     with sync_connection(dsn, where="read view", cursorclass=pymysql.cursors.SSCursor) as conn, conn.cursor() as cur:
-        cur.execute(f"SELECT * FROM `{spec['view']}`")  # test-only read of a view we created
+        cur.execute(sql.driver_sql(exp.select("*").from_(sql.table(spec["view"]))))
         return [convert(row) for row in cur.fetchall_unbuffered()]
 
 

@@ -363,9 +363,6 @@ def record_answer(ws: Workspace, gate: str, decision: str, feedback: str | None,
     """Record an answer the user gave outside an elicitation (record_approval, the CLI): same gate
     order, bound to the hash of what it approves, and the next step named."""
     view = gate_view(ws, gate)  # checks the gate, its order and that there is something to approve
-    if view.artifact_sha256 is None and view.gate == "contract":
-        raise WorkflowError("there is no contract to approve", where="gate contract",
-                            remedy="generate the contract first (generate_contract, or `mysql2ddb model contract`)")
     record = record_approval(ws, view.gate, view.subject, decision, feedback, concerns or None,
                              view.artifact_sha256, via=via)
     return GateOutcome(gate=record.gate, subject=record.subject, status="recorded", decision=record.decision,
