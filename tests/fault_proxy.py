@@ -128,16 +128,13 @@ class FaultProxy:
         self.throttle, self.partial, self.drop, self.delay_s = throttle, partial, drop, delay_s
 
     # ---- requests ----
-    async def _forward(self, method: bytes, path: bytes, headers: dict, body: bytes) -> tuple[int, bytes, bytes]:
-        return await self.upstream.forward(method, path, headers, body)
-
     async def _handle(self, method: bytes, path: bytes, headers: dict, body: bytes) -> bytes | None:
         counts = self.counts
         counts.requests += 1
         if not headers.get(b"x-amz-target"):  # like a region: the DynamoDB API only, no /moto-api/
             return _response(404, b'{"message": "not found"}', b"application/json")
         if headers.get(b"x-amz-target") != BATCH_TARGET:
-            status, data, ctype = await self._forward(method, path, headers, body)
+            status, data, ctype = await self.upstream.forward(method, path, headers, body)
             return _response(status, data, ctype)
         counts.batch_requests += 1
         if self.delay_s:
@@ -155,7 +152,7 @@ class FaultProxy:
             counts.dropped += 1
             if counts.dropped % 2 == 0:
                 counts.dropped_after_forward += 1
-                await self._forward(method, path, headers, body)
+                await self.upstream.forward(method, path, headers, body)
                 counts.forwarded_puts += puts
             return None
         roll -= self.drop
@@ -163,14 +160,14 @@ class FaultProxy:
             counts.partial += 1
             forward, rest = self._split(request["RequestItems"])
             if forward:
-                status, data, ctype = await self._forward(method, path, headers,
+                status, data, ctype = await self.upstream.forward(method, path, headers,
                                                           json.dumps({"RequestItems": forward}).encode())
                 if status != 200:
                     return _response(status, data, ctype)
                 counts.forwarded_puts += sum(len(v) for v in forward.values())
             counts.unprocessed_items += sum(len(v) for v in rest.values())
             return _response(200, json.dumps({"UnprocessedItems": rest}).encode())
-        status, data, ctype = await self._forward(method, path, headers, body)
+        status, data, ctype = await self.upstream.forward(method, path, headers, body)
         if status == 200:
             counts.forwarded_puts += puts
         return _response(status, data, ctype)
