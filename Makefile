@@ -30,6 +30,7 @@ $(MCP_VENVS)/.stamp:
 	touch $@
 
 test: $(STAMP) sysdeps $(MCP_VENVS)/.stamp
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
 
 bench: $(STAMP)

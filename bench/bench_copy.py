@@ -34,9 +34,9 @@ from typing import Any
 
 from sqlglot import exp
 
-from mysql2ddb.tools import sql
-from mysql2ddb.tools.aws import AwsClients, MotoServer
-from mysql2ddb.tools.db import Dsn, sync_connection
+from mysql2ddb.tools.core import sql
+from mysql2ddb.tools.core.aws import AwsClients, MotoServer
+from mysql2ddb.tools.core.db import Dsn, sync_connection
 
 ROWS = 600_000
 DATABASE = "m2d_bench_copy"

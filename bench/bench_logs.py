@@ -35,7 +35,7 @@ RATE_TARGET = 100_000
 
 
 def capture_dir() -> Path:
-    from mysql2ddb.tools import corpora
+    from mysql2ddb.tools.usecases import corpora
 
     return corpora.shared_dir() / "corpora" / "sakila" / "workload-capture"
 

@@ -28,10 +28,10 @@ from typing import Any, Iterator
 import sqlglot
 from sqlglot import exp
 
-from mysql2ddb.tools import corpora
+from mysql2ddb.tools.usecases import corpora
 from mysql2ddb.tools.analysis.schema import analyze_schema
-from mysql2ddb.tools.db import Dsn, sync_connection
-from mysql2ddb.tools.sql import DIALECT, col, create_database, driver_sql, drop_database, ident, param, table, use_database
+from mysql2ddb.tools.core.db import Dsn, sync_connection
+from mysql2ddb.tools.core.sql import DIALECT, col, create_database, driver_sql, drop_database, ident, param, table, use_database
 
 DATABASE = "m2d_bench_schema"
 MYSQL_URL = os.environ.get("MYSQL2DDB_BENCH_MYSQL", "mysql://root@127.0.0.1:3306")

@@ -19,9 +19,9 @@ import pymysql.cursors
 from boto3.dynamodb.types import TypeSerializer
 from sqlglot import exp
 
-from mysql2ddb.tools import sql
-from mysql2ddb.tools.aws import AwsClients
-from mysql2ddb.tools.db import Dsn, sync_connection
+from mysql2ddb.tools.core import sql
+from mysql2ddb.tools.core.aws import AwsClients
+from mysql2ddb.tools.core.db import Dsn, sync_connection
 
 
 def _plain(value: Any) -> Any:

@@ -17,7 +17,7 @@ HERE = Path(__file__).resolve().parent
 # file name -> "module:Model"
 MODELS: dict[str, str] = {
     "migration_contract.schema.json": "mysql2ddb.tools.contract.model:Contract",
-    "approvals.schema.json": "mysql2ddb.tools.modeling.approvals:ApprovalLog",
+    "approvals.schema.json": "mysql2ddb.tools.core.approvals:ApprovalLog",
     "schema_analysis.schema.json": "mysql2ddb.tools.analysis.schema_model:SchemaAnalysis",
     "query_log.schema.json": "mysql2ddb.tools.analysis.logs.model:LogAnalysis",
     "contract_validation.schema.json": "mysql2ddb.tools.contract.validate:ContractValidation",

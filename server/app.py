@@ -11,8 +11,8 @@ from fastmcp import FastMCP
 from mysql2ddb import __version__
 from mysql2ddb.server.adapters.common import Deps
 from mysql2ddb.server.plugins import present_modules
-from mysql2ddb.server.settings import Settings
-from mysql2ddb.server.workspace import Workspace
+from mysql2ddb.tools.core.settings import Settings
+from mysql2ddb.tools.core.workspace import Workspace
 
 log = logging.getLogger("mysql2ddb")
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from mysql2ddb.tools import corpora
-from mysql2ddb.tools.aws import AwsClients, MotoServer
-from mysql2ddb.tools.db import Dsn
+from mysql2ddb.tools.usecases import corpora
+from mysql2ddb.tools.core.aws import AwsClients, MotoServer
+from mysql2ddb.tools.core.db import Dsn
 
 MYSQL_URL = os.environ.get("MYSQL2DDB_TEST_MYSQL", "mysql://root@127.0.0.1:3306")
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -87,7 +87,7 @@ def workdir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(workdir: Path):
-    from mysql2ddb.server.settings import Settings
+    from mysql2ddb.tools.core.settings import Settings
 
     return Settings(workdir=workdir)
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlglot import exp
 
-from mysql2ddb.tools import sql
-from mysql2ddb.tools.db import Dsn, sync_connection
+from mysql2ddb.tools.core import sql
+from mysql2ddb.tools.core.db import Dsn, sync_connection
 
 DATABASE = "m2d_ce_test"
 ORDERS_ROWS = 20_000

@@ -7,9 +7,9 @@ import pymysql
 from sqlglot import exp
 
 from mysql2ddb.tools.contract.catalog import read_catalog_sync
-from mysql2ddb.tools.db import Dsn, sync_connection
+from mysql2ddb.tools.core.db import Dsn, sync_connection
 from mysql2ddb.tools.modeling.inputs import ForeignKey, KeyStats, SchemaFacts, TableFacts
-from mysql2ddb.tools.sql import col, driver_sql, param, table
+from mysql2ddb.tools.core.sql import col, driver_sql, param, table
 
 
 def _rows(conn, node: exp.Expression, params: list) -> list[dict]:

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mysql2ddb.tools.db import Dsn
+from mysql2ddb.tools.core.db import Dsn
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -51,7 +51,7 @@ def sakila_registry(capture_dir: Path) -> Any:
 
 def workspace_with(workdir: Path, schema: Any = None, log: Any = None) -> Any:
     """A workspace holding analysis/schema.json and analysis/query_log.json."""
-    from mysql2ddb.server.workspace import Workspace
+    from mysql2ddb.tools.core.workspace import Workspace
 
     ws = Workspace(workdir)
     if schema is not None:

@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlglot import exp
 
-from mysql2ddb.server.errors import ContractError, NotFoundError
+from mysql2ddb.tools.core.errors import ContractError, NotFoundError
 from mysql2ddb.tools.contract.catalog import catalog_query, parse_enum_values, read_catalog, read_catalog_sync
 from mysql2ddb.tools.contract.fragments import parse_fragment, references
 

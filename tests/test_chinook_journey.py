@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mysql2ddb.server.cli.main import app
-from mysql2ddb.tools import corpora
+from mysql2ddb.tools.usecases import corpora
 from tests.conftest import dsn_for
 
 runner = CliRunner()

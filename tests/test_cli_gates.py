@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 
-from mysql2ddb.server.workspace import Workspace
-from mysql2ddb.tools.modeling.approvals import is_approved
+from mysql2ddb.tools.core.workspace import Workspace
+from mysql2ddb.tools.core.approvals import is_approved
 
 
 def cli(workdir, *args):

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from mysql2ddb.server.errors import ContractError
+from mysql2ddb.tools.core.errors import ContractError
 from mysql2ddb.tools.contract.load import load_contract, parse_contract, schema_errors
 
 

@@ -8,8 +8,8 @@ import pytest
 from fastmcp import Client
 
 from mysql2ddb.server.app import create_server
-from mysql2ddb.server.settings import Settings
-from mysql2ddb.tools import corpora
+from mysql2ddb.tools.core.settings import Settings
+from mysql2ddb.tools.usecases import corpora
 from tests.conftest import dsn_for
 
 ERAS = {"legacy": "2025-11-25", "2026-07-28": "2026-07-28"}

@@ -14,7 +14,7 @@ import pytest
 from mysql2ddb.tests.conftest import dsn_for
 from mysql2ddb.tools.contract.catalog import read_catalog_sync
 from mysql2ddb.tools.contract.load import load_contract
-from mysql2ddb.tools.db import sync_connection
+from mysql2ddb.tools.core.db import sync_connection
 from mysql2ddb.tools.execution.convert import (
     RowRejected, build_converter, canonical_number, item_size, key_text, parse_json,
 )

@@ -18,17 +18,17 @@ import pymysql
 import pymysql.cursors
 import pytest
 
-from mysql2ddb.server.errors import ConflictError, InputError, NotFoundError
+from mysql2ddb.tools.core.errors import ConflictError, InputError, NotFoundError
 from mysql2ddb.tests.copy_support import (
     NULL_EVERY, ORDERS_ROWS, ORDERS_SPEC, PEOPLE_SPEC, SMALL_NULLS, SMALL_ROWS, SMALL_SPEC, checksum,
     count_items, create_ddb_table, ensure_source, expected_items, scan_items,
 )
 from mysql2ddb.tests.fault_proxy import FaultProxy
-from mysql2ddb.tools import corpora
+from mysql2ddb.tools.usecases import corpora
 from mysql2ddb.tools.contract.catalog import read_catalog_sync
 from mysql2ddb.tools.contract.load import load_contract
-from mysql2ddb.tools.aws import AwsClients
-from mysql2ddb.tools.db import Dsn, sync_connection
+from mysql2ddb.tools.core.aws import AwsClients
+from mysql2ddb.tools.core.db import Dsn, sync_connection
 from mysql2ddb.tools.execution.checkpoint import decode_key, encode_key
 from mysql2ddb.tools.execution.copy_engine import CopyOptions, copy_tables, resolve_options
 from mysql2ddb.tools.execution.ddb_http import probe_moto
@@ -132,7 +132,7 @@ async def test_a_missing_table_stops_the_copy_with_a_remedy_and_keeps_the_state(
 
 
 async def test_an_unreachable_endpoint_fails_after_bounded_retries(ce_dsn, tmp_path):
-    from mysql2ddb.server.errors import AwsError
+    from mysql2ddb.tools.core.errors import AwsError
 
     run = RunDir.create(tmp_path, {"tables": []})
     with pytest.raises(AwsError) as info:

@@ -15,15 +15,15 @@ from mysql2ddb.tests.copy_support import (
 )
 from mysql2ddb.tests.fault_proxy import FaultProxy
 from mysql2ddb.tests.test_copy_engine import ce_dsn  # noqa: F401 - the session fixture
-from mysql2ddb.tools.aws import AwsClients
+from mysql2ddb.tools.core.aws import AwsClients
 from mysql2ddb.tools.execution.copy_engine import CopyOptions, copy_tables
 from mysql2ddb.tools.execution.rundir import RunDir
 
 CHILD = """
 import asyncio, sys
 from mysql2ddb.tests.copy_support import RESUME_SPEC
-from mysql2ddb.tools.aws import AwsClients
-from mysql2ddb.tools.db import Dsn
+from mysql2ddb.tools.core.aws import AwsClients
+from mysql2ddb.tools.core.db import Dsn
 from mysql2ddb.tools.execution.copy_engine import CopyOptions, copy_tables
 from mysql2ddb.tools.execution.rundir import RunDir
 

@@ -15,7 +15,7 @@ from mysql2ddb.tools.modeling.cost import (
     GIB, estimate_cost, query_read_units, read_units, write_units,
 )
 from mysql2ddb.tools.modeling.design import Design
-from mysql2ddb.tools.pricing import load_prices
+from mysql2ddb.tools.core.pricing import load_prices
 
 PRICES = load_prices()
 MONTH_S = PRICES.hours_per_month * 3600

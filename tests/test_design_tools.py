@@ -11,7 +11,7 @@ from fastmcp.exceptions import ToolError
 from typer.testing import CliRunner
 
 from mysql2ddb.server.cli.main import app
-from mysql2ddb.server.workspace import Workspace
+from mysql2ddb.tools.core.workspace import Workspace
 from mysql2ddb.tools.analysis.schema import analyze_schema
 from mysql2ddb.tools.modeling.registry import Registry, make_pattern, save_registry
 

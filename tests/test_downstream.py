@@ -10,8 +10,8 @@ from pathlib import Path
 import pymysql
 import pytest
 
-from mysql2ddb.server.downstream_ports import DownstreamPorts
-from mysql2ddb.server.errors import DownstreamError
+from mysql2ddb.tools.downstream.selection import DownstreamPorts
+from mysql2ddb.tools.core.errors import DownstreamError
 from mysql2ddb.tools.downstream.config import load_downstream_config
 from mysql2ddb.tools.downstream.readiness import missing_mysql_privileges, readiness_report
 from mysql2ddb.tools.downstream.resilience import CircuitBreaker, call_resilient
@@ -93,7 +93,7 @@ async def test_missing_privilege_and_down_server_are_named_before_any_change(sak
 
 
 async def test_direct_adapters_report_an_unreachable_endpoint(sakila_dsn):
-    from mysql2ddb.tools.aws import AwsClients, free_port
+    from mysql2ddb.tools.core.aws import AwsClients, free_port
 
     aws = AwsClients(endpoint_url=f"http://127.0.0.1:{free_port()}", max_attempts=1)
     async with DownstreamPorts(load_downstream_config(None), sakila_dsn, aws) as ports:

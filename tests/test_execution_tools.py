@@ -8,9 +8,10 @@ import json
 import pytest
 from fastmcp.exceptions import ToolError
 
-from mysql2ddb.server.workspace import Workspace
+from mysql2ddb.tools.core.workspace import Workspace
 from mysql2ddb.tools.contract.load import load_contract
-from mysql2ddb.tools.modeling.approvals import contract_sha256, record_approval
+from mysql2ddb.tools.core.approvals import record_approval
+from mysql2ddb.tools.contract.digest import contract_sha256
 
 
 

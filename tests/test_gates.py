@@ -11,12 +11,12 @@ from fastmcp.client.elicitation import ElicitResult
 from fastmcp.exceptions import ToolError
 
 from mysql2ddb.server.app import create_server
-from mysql2ddb.server.errors import InputError
-from mysql2ddb.server.workspace import Workspace
+from mysql2ddb.tools.core.errors import InputError
+from mysql2ddb.tools.core.workspace import Workspace
 from mysql2ddb.tools.contract.load import load_contract
-from mysql2ddb.tools.modeling.approvals import (
+from mysql2ddb.tools.contract.digest import contract_sha256
+from mysql2ddb.tools.core.approvals import (
     artifact_sha256,
-    contract_sha256,
     is_approved,
     load_approvals,
     open_feedback,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mysql2ddb.tools import corpora
+from mysql2ddb.tools.usecases import corpora
 from mysql2ddb.tools.contract.catalog import read_catalog_sync
 from mysql2ddb.tools.contract.load import load_contract
 from mysql2ddb.tools.execution.spec import contract_specs

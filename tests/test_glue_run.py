@@ -8,7 +8,7 @@ import json
 import pytest
 from fastmcp.exceptions import ToolError
 
-from mysql2ddb.server.errors import ConfigError
+from mysql2ddb.tools.core.errors import ConfigError
 from mysql2ddb.tools.glue.run import GlueJobOptions, run_job
 
 SPECS = {"T": {"table": "T", "view": "ddb_t_view", "pk": "id", "sk": None, "columns": []}}

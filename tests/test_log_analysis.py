@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mysql2ddb.server.cli.main import app as cli_app
-from mysql2ddb.server.workspace import Workspace
+from mysql2ddb.tools.core.workspace import Workspace
 from mysql2ddb.tools.analysis.logs.analyze import analyze_logs, write_log_artifacts
 from mysql2ddb.tools.analysis.logs.model import LogAnalysis
 from tests.log_support import match_statement, statement_candidates, truth_counts

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from mysql2ddb.server.errors import ConfigError, DatabaseUnavailable, InputError, NotFoundError
+from mysql2ddb.tools.core.errors import ConfigError, DatabaseUnavailable, InputError, NotFoundError
 from mysql2ddb.tools.analysis.logs.analyze import analyze_digest_table, analyze_logs
-from mysql2ddb.tools.db import Dsn
+from mysql2ddb.tools.core.db import Dsn
 from tests.conftest import dsn_for
 from tests.test_log_formats import MYSQL8_GENERAL, MYSQL8_HEADER, SLOW_MYSQL8, write
 

@@ -14,13 +14,15 @@ from typing import Any
 import pytest
 from sqlglot import exp
 
-from mysql2ddb.server.errors import ConflictError, ContractError, WorkflowError
-from mysql2ddb.server.workspace import Workspace
-from mysql2ddb.tools import corpora, sql
+from mysql2ddb.tools.core.errors import ConflictError, ContractError, WorkflowError
+from mysql2ddb.tools.core.workspace import Workspace
+from mysql2ddb.tools.core import sql
+from mysql2ddb.tools.usecases import corpora
 from mysql2ddb.tools.contract.load import load_contract
-from mysql2ddb.tools.db import sync_connection
+from mysql2ddb.tools.core.db import sync_connection
 from mysql2ddb.tools.execution.pipeline import MigrateOptions, migrate
-from mysql2ddb.tools.modeling.approvals import contract_sha256, record_approval
+from mysql2ddb.tools.core.approvals import record_approval
+from mysql2ddb.tools.contract.digest import contract_sha256
 
 from tests.conftest import dsn_for
 from tests.expected_items import assert_matches_expected
@@ -168,8 +170,8 @@ async def test_an_unapproved_contract_is_refused_without_confirmation(mp_dsn, aw
 
 
 def test_report_rows_totals_and_renderings():
-    from mysql2ddb.server.errors import AwsError
-    from mysql2ddb.server.render import to_markdown
+    from mysql2ddb.tools.core.errors import AwsError
+    from mysql2ddb.tools.core.render import to_markdown
     from mysql2ddb.tools.execution.report import MigrationReport
 
     report = MigrationReport(run_id="r1", endpoint="http://127.0.0.1:1")

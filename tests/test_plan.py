@@ -12,7 +12,7 @@ import pytest
 
 from mysql2ddb.tools.contract.model import ContractTable
 from mysql2ddb.tools.execution.plan import Measure, PlanOptions, assemble, plan_table
-from mysql2ddb.tools.pricing import load_prices
+from mysql2ddb.tools.core.pricing import load_prices
 
 PRICES = load_prices()
 

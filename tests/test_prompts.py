@@ -6,7 +6,7 @@ import pytest
 from jinja2 import UndefinedError
 
 from mysql2ddb.prompts import render
-from mysql2ddb.server.workspace import Workspace
+from mysql2ddb.tools.core.workspace import Workspace
 from tests.snapshot import assert_snapshot
 
 PROMPTS = {

@@ -10,7 +10,7 @@ import pytest
 from fastmcp.exceptions import ToolError
 
 from mysql2ddb.tools.contract.validate import validate_contract
-from mysql2ddb.tools.modeling.approvals import artifact_sha256, record_approval
+from mysql2ddb.tools.core.approvals import artifact_sha256, record_approval
 from mysql2ddb.tools.modeling.cost import estimate_cost
 from mysql2ddb.tools.modeling.recommend import recommend_design
 from mysql2ddb.tools.modeling.registry import Registry

@@ -9,8 +9,8 @@ import pytest
 from fastmcp.exceptions import ToolError
 from typer.testing import CliRunner
 
-from mysql2ddb.server.errors import ConflictError, InputError, NotFoundError, WorkflowError
-from mysql2ddb.server.workspace import Workspace
+from mysql2ddb.tools.core.errors import ConflictError, InputError, NotFoundError, WorkflowError
+from mysql2ddb.tools.core.workspace import Workspace
 from mysql2ddb.tools.modeling.registry import (
     Registry, add_pattern, edit_pattern, load_registry, remove_pattern, require_rps, save_registry, set_rps,
 )

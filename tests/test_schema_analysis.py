@@ -12,10 +12,10 @@ from sqlglot import exp
 from typer.testing import CliRunner
 
 from mysql2ddb.server.cli.main import app as cli_app
-from mysql2ddb.server.errors import ConfigError, DatabaseUnavailable, NotFoundError, PrivilegeError
+from mysql2ddb.tools.core.errors import ConfigError, DatabaseUnavailable, NotFoundError, PrivilegeError
 from mysql2ddb.tools.analysis.schema import analyze_schema
-from mysql2ddb.tools.db import Dsn, sync_connection
-from mysql2ddb.tools.sql import col, driver_sql, table
+from mysql2ddb.tools.core.db import Dsn, sync_connection
+from mysql2ddb.tools.core.sql import col, driver_sql, table
 
 from tests.conftest import dsn_for
 

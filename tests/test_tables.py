@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from mysql2ddb.server.errors import AwsError
-from mysql2ddb.tools.aws import AwsClients
+from mysql2ddb.tools.core.errors import AwsError
+from mysql2ddb.tools.core.aws import AwsClients
 from mysql2ddb.tools.contract.catalog import read_catalog_sync
 from mysql2ddb.tools.contract.load import load_contract
 from mysql2ddb.tools.execution.tables import TableOptions, create_table_request, ensure_tables, key_types

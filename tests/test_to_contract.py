@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from mysql2ddb.server.errors import DesignError
+from mysql2ddb.tools.core.errors import DesignError
 from mysql2ddb.tools.contract.load import schema_errors
 from mysql2ddb.tools.contract.validate import validate_contract
 from mysql2ddb.tools.modeling.design import Design, KeyDef

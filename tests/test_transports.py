@@ -10,7 +10,7 @@ import time
 import urllib.error
 import urllib.request
 
-from mysql2ddb.tools.aws import free_port
+from mysql2ddb.tools.core.aws import free_port
 
 INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
     "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}

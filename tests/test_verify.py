@@ -10,7 +10,7 @@ import pytest
 
 from mysql2ddb.tests.conftest import dsn_for
 from mysql2ddb.tests.test_views import view_items
-from mysql2ddb.tools import corpora
+from mysql2ddb.tools.usecases import corpora
 from mysql2ddb.tools.contract.catalog import read_catalog_sync
 from mysql2ddb.tools.contract.load import load_contract
 from mysql2ddb.tools.execution.spec import contract_specs

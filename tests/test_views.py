@@ -11,14 +11,15 @@ import pymysql.cursors
 import pytest
 from sqlglot import exp
 
-from mysql2ddb.server.errors import ContractError, DatabaseError
+from mysql2ddb.tools.core.errors import ContractError, DatabaseError
 from mysql2ddb.tests.conftest import dsn_for
 from mysql2ddb.tests.expected_items import compare_table, load_expected
 from mysql2ddb.tests.views_support import DDL, JOINS_CONTRACT
-from mysql2ddb.tools import corpora, sql
+from mysql2ddb.tools.core import sql
+from mysql2ddb.tools.usecases import corpora
 from mysql2ddb.tools.contract.catalog import read_catalog_sync
 from mysql2ddb.tools.contract.load import load_contract
-from mysql2ddb.tools.db import Dsn, sync_connection
+from mysql2ddb.tools.core.db import Dsn, sync_connection
 from mysql2ddb.tools.execution.convert import RowRejected, build_converter, key_text
 from mysql2ddb.tools.execution.spec import contract_specs
 from mysql2ddb.tools.execution.views import apply_views, check_columns, views_sql

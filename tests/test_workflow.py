@@ -8,11 +8,11 @@ import sys
 
 import pytest
 
-from mysql2ddb.server.errors import WorkflowError
-from mysql2ddb.server.workspace import Workspace
+from mysql2ddb.tools.core.errors import WorkflowError
+from mysql2ddb.tools.core.workspace import Workspace
 from mysql2ddb.tools.execution.checkpoint import TableState
 from mysql2ddb.tools.execution.rundir import RunDir
-from mysql2ddb.tools.workflow import require, workflow_status
+from mysql2ddb.tools.usecases.workflow import require, workflow_status
 
 
 def test_empty_workspace_starts_with_schema_analysis(tmp_path):

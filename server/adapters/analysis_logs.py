@@ -13,9 +13,9 @@ from fastmcp.dependencies import CurrentContext
 from fastmcp.tools.base import ToolResult
 
 from mysql2ddb.server.adapters.common import READ_ONLY, Deps, McpProgress, in_thread, mapped, result
-from mysql2ddb.server.errors import InputError
-from mysql2ddb.server.render import to_markdown
-from mysql2ddb.tools.db import Dsn
+from mysql2ddb.tools.core.errors import InputError
+from mysql2ddb.tools.core.render import to_markdown
+from mysql2ddb.tools.core.db import Dsn
 
 
 def register(app: FastMCP, deps: Deps) -> None:

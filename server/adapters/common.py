@@ -16,10 +16,10 @@ from fastmcp.exceptions import ToolError
 from fastmcp.tools.base import ToolResult
 from mcp.types import TextContent, ToolAnnotations
 
-from mysql2ddb.server.errors import Mysql2DdbError
-from mysql2ddb.server.render import to_markdown
-from mysql2ddb.server.settings import Settings
-from mysql2ddb.server.workspace import Workspace, to_jsonable
+from mysql2ddb.tools.core.errors import Mysql2DdbError
+from mysql2ddb.tools.core.render import to_markdown
+from mysql2ddb.tools.core.settings import Settings
+from mysql2ddb.tools.core.workspace import Workspace, to_jsonable
 
 log = logging.getLogger("mysql2ddb.mcp")
 T = TypeVar("T")
@@ -39,13 +39,13 @@ class Deps:
 
     def optional_dsn(self, text: str | None) -> Any:
         """The DSN given to a tool, else MYSQL2DDB_DSN, else None; the password may come from settings."""
-        from mysql2ddb.tools.db import Dsn
+        from mysql2ddb.tools.core.db import Dsn
 
         value = text or (self.settings.dsn.get_secret_value() if self.settings.dsn else None)
         return Dsn.parse(value, password=self.settings.password()) if value else None
 
     def dsn(self, text: str | None, where: str = "dsn") -> Any:
-        from mysql2ddb.server.errors import ConfigError
+        from mysql2ddb.tools.core.errors import ConfigError
 
         parsed = self.optional_dsn(text)
         if parsed is None:

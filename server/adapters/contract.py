@@ -11,8 +11,8 @@ from fastmcp import FastMCP
 from fastmcp.tools.base import ToolResult
 
 from mysql2ddb.server.adapters.common import READ_ONLY, Deps, mapped, result
-from mysql2ddb.server.errors import InputError
-from mysql2ddb.tools.db import Dsn
+from mysql2ddb.tools.core.errors import InputError
+from mysql2ddb.tools.core.db import Dsn
 
 
 def register(app: FastMCP, deps: Deps) -> None:

@@ -8,8 +8,8 @@ from fastmcp import FastMCP
 from fastmcp.tools.base import ToolResult
 
 from mysql2ddb.server.adapters.common import READ_ONLY, Deps, mapped, result
-from mysql2ddb.server.downstream_ports import DownstreamPorts
-from mysql2ddb.tools.aws import AwsClients
+from mysql2ddb.tools.downstream.selection import DownstreamPorts
+from mysql2ddb.tools.core.aws import AwsClients
 from mysql2ddb.tools.downstream.config import load_downstream_config
 from mysql2ddb.tools.downstream.readiness import iam_simulator, readiness_report
 

@@ -14,12 +14,12 @@ from fastmcp.dependencies import CurrentContext
 from fastmcp.tools.base import ToolResult
 
 from mysql2ddb.server.adapters.common import READ_ONLY, WRITES_EXTERNAL, Deps, McpProgress, in_thread, mapped, result
-from mysql2ddb.server.errors import ConfigError, WorkflowError
-from mysql2ddb.server.render import to_markdown
-from mysql2ddb.tools.aws import EMBEDDED, AwsClients, aws_clients
+from mysql2ddb.tools.core.errors import ConfigError, WorkflowError
+from mysql2ddb.tools.core.render import to_markdown
+from mysql2ddb.tools.core.aws import EMBEDDED, AwsClients, aws_clients
 from mysql2ddb.tools.contract.load import load_contract
 from mysql2ddb.tools.contract.model import Contract
-from mysql2ddb.tools.db import Dsn
+from mysql2ddb.tools.core.db import Dsn
 
 DEFAULT_CONTRACT = "contract.json"
 
@@ -71,7 +71,7 @@ def register(app: FastMCP, deps: Deps) -> None:
         from mysql2ddb.tools.execution import stages
         from mysql2ddb.tools.execution.pipeline import select_tables
         from mysql2ddb.tools.execution.plan import copy_plan
-        from mysql2ddb.tools.pricing import load_prices
+        from mysql2ddb.tools.core.pricing import load_prices
 
         model, d = contract_of(contract), dsn_of(dsn)
         catalog = await stages.validate(model, d)

@@ -26,8 +26,9 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel, Field, ValidationError
 
 from mysql2ddb.server.adapters.common import READ_ONLY, WRITES_WORKSPACE, Deps, mapped, result
-from mysql2ddb.server.errors import InputError
-from mysql2ddb.tools.modeling import approvals, gate_views
+from mysql2ddb.tools.core.errors import InputError
+from mysql2ddb.tools.core import approvals
+from mysql2ddb.tools.modeling import gate_views
 
 
 class GateForm(BaseModel):

@@ -6,7 +6,7 @@ from fastmcp import Context, FastMCP
 from fastmcp.tools.base import ToolResult
 
 from mysql2ddb.server.adapters.common import WRITES_EXTERNAL, WRITES_WORKSPACE, Deps, McpProgress, in_thread, mapped, result
-from mysql2ddb.server.errors import WorkflowError
+from mysql2ddb.tools.core.errors import WorkflowError
 
 
 def register(app: FastMCP, deps: Deps) -> None:
@@ -32,7 +32,7 @@ def register(app: FastMCP, deps: Deps) -> None:
         Writes to S3, Glue and DynamoDB: needs confirm=true (or MYSQL2DDB_ALLOW_WRITES)."""
         import json
 
-        from mysql2ddb.tools.aws import AwsClients
+        from mysql2ddb.tools.core.aws import AwsClients
         from mysql2ddb.tools.glue.run import GlueJobOptions, run_job
 
         if not (confirm or deps.settings.allow_writes):

@@ -122,7 +122,7 @@ def register(app: FastMCP, deps: Deps) -> None:
 
 
 def _dsn(deps: Deps, text: str | None) -> Any:
-    from mysql2ddb.tools.db import Dsn
+    from mysql2ddb.tools.core.db import Dsn
 
     s = deps.settings
     value = text or (s.dsn.get_secret_value() if s.dsn else None)

@@ -16,7 +16,7 @@ from fastmcp.dependencies import CurrentContext
 from mysql2ddb.server.adapters.common import (
     READ_ONLY, WRITES_WORKSPACE, Deps, McpProgress, in_thread, mapped, result,
 )
-from mysql2ddb.server.errors import ConfigError
+from mysql2ddb.tools.core.errors import ConfigError
 from mysql2ddb.tools.modeling import design_io
 
 
@@ -24,7 +24,7 @@ def register(app: FastMCP, deps: Deps) -> None:
     ws = deps.workspace
 
     def prices() -> Any:
-        from mysql2ddb.tools.pricing import load_prices
+        from mysql2ddb.tools.core.pricing import load_prices
 
         return load_prices(deps.settings.prices_file)
 
@@ -93,8 +93,8 @@ def register(app: FastMCP, deps: Deps) -> None:
         contract view query, run and converted exactly as the copy will, giving the real average and largest
         item (big tables sampled, said so). Writes item_sizes.json, which validate_design, estimate_cost and
         render_data_model then use instead of estimates. `dsn` defaults to MYSQL2DDB_DSN."""
-        from mysql2ddb.tools.db import Dsn
-        from mysql2ddb.tools.modeling.measure_sizes import measure_item_sizes as run
+        from mysql2ddb.tools.core.db import Dsn
+        from mysql2ddb.tools.usecases.measure_sizes import measure_item_sizes as run
 
         s = deps.settings
         text = dsn or (s.dsn.get_secret_value() if s.dsn else None)

@@ -7,7 +7,7 @@ from fastmcp import FastMCP
 
 from mysql2ddb.prompts import render
 from mysql2ddb.server.adapters.common import Deps
-from mysql2ddb.tools.workflow import workflow_status
+from mysql2ddb.tools.usecases.workflow import workflow_status
 
 
 def _patterns_missing_rps(deps: Deps) -> tuple[int, list[str]]:

@@ -6,7 +6,7 @@ from fastmcp import FastMCP
 from fastmcp.tools.base import ToolResult
 
 from mysql2ddb.server.adapters.common import READ_ONLY, Deps, mapped, result
-from mysql2ddb.tools.workflow import workflow_status
+from mysql2ddb.tools.usecases.workflow import workflow_status
 
 
 def register(app: FastMCP, deps: Deps) -> None:

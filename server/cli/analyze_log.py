@@ -13,9 +13,9 @@ from typing import List, Optional
 import typer
 
 from mysql2ddb.server.cli.common import DsnOpt, JsonOpt, emit, handle_errors, resolve_dsn, workspace
-from mysql2ddb.server.errors import InputError
-from mysql2ddb.server.progress import terminal_progress
-from mysql2ddb.server.render import print_rich
+from mysql2ddb.tools.core.errors import InputError
+from mysql2ddb.tools.core.progress import terminal_progress
+from mysql2ddb.tools.core.render import print_rich
 
 
 def register(analyze_app: typer.Typer) -> None:

@@ -12,11 +12,11 @@ from typing import Any, Callable, TypeVar
 import typer
 from rich.console import Console
 
-from mysql2ddb.server.errors import ConfigError, Mysql2DdbError
-from mysql2ddb.server.render import print_rich, to_json
-from mysql2ddb.server.settings import Settings
-from mysql2ddb.server.workspace import Workspace, to_jsonable
-from mysql2ddb.tools.db import Dsn
+from mysql2ddb.tools.core.errors import ConfigError, Mysql2DdbError
+from mysql2ddb.tools.core.render import print_rich, to_json
+from mysql2ddb.tools.core.settings import Settings
+from mysql2ddb.tools.core.workspace import Workspace, to_jsonable
+from mysql2ddb.tools.core.db import Dsn
 
 F = TypeVar("F", bound=Callable[..., Any])
 err_console = Console(stderr=True)

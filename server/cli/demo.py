@@ -17,11 +17,11 @@ from rich.console import Console
 from rich.rule import Rule
 
 from mysql2ddb.server.cli.common import EXIT_INVALID, handle_errors, workspace
-from mysql2ddb.server.progress import terminal_progress
-from mysql2ddb.server.render import print_rich
-from mysql2ddb.tools import corpora
-from mysql2ddb.tools.aws import EMBEDDED, aws_clients
-from mysql2ddb.tools.db import Dsn
+from mysql2ddb.tools.core.progress import terminal_progress
+from mysql2ddb.tools.core.render import print_rich
+from mysql2ddb.tools.usecases import corpora
+from mysql2ddb.tools.core.aws import EMBEDDED, aws_clients
+from mysql2ddb.tools.core.db import Dsn
 
 DEMO_DSN = "mysql://root@127.0.0.1:3306/sakila_demo"
 DEMO_NOTE = "recorded by `mysql2ddb demo` (a non-interactive demonstration, not a user's approval)"
@@ -61,7 +61,7 @@ def register(app: typer.Typer) -> None:
         console.print(Rule("[bold]Stage 3: views, tables, copy, verification"))
         report = _migrate(contract, target, endpoint_url or None, region, ws, console)
         print_rich(report, console)
-        from mysql2ddb.tools.workflow import workflow_status
+        from mysql2ddb.tools.usecases.workflow import workflow_status
 
         _step(console, "Where the migration stands", lambda: workflow_status(ws))
         console.print(f"Artifacts: {ws.root}")
@@ -95,7 +95,7 @@ def _contract(path: Path, dsn: Dsn, ws: Any) -> Any:
     from mysql2ddb.tools.contract.load import load_contract
     from mysql2ddb.tools.contract.validate import validate_contract
     from mysql2ddb.tools.modeling import gate_views
-    from mysql2ddb.tools.modeling.approvals import record_approval
+    from mysql2ddb.tools.core.approvals import record_approval
 
     shutil.copyfile(path, ws.path("contract.json"))
     contract = load_contract(ws.path("contract.json"))

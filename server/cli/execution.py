@@ -19,9 +19,9 @@ from rich.syntax import Syntax
 from mysql2ddb.server.cli.common import (
     EXIT_INVALID, DsnOpt, JsonOpt, emit, handle_errors, resolve_dsn, settings, workspace,
 )
-from mysql2ddb.server.progress import terminal_progress
-from mysql2ddb.server.render import print_rich
-from mysql2ddb.tools.aws import EMBEDDED, AwsClients, aws_clients
+from mysql2ddb.tools.core.progress import terminal_progress
+from mysql2ddb.tools.core.render import print_rich
+from mysql2ddb.tools.core.aws import EMBEDDED, AwsClients, aws_clients
 from mysql2ddb.tools.contract.load import load_contract
 
 ContractArg = typer.Argument(..., help="the migration contract (JSON)")
@@ -56,7 +56,8 @@ def _region(given: str | None) -> str:
 
 def _require_approval(contract: Any, yes: bool) -> None:
     from mysql2ddb.tools.execution.pipeline import unapproved_error
-    from mysql2ddb.tools.modeling.approvals import contract_sha256, is_approved
+    from mysql2ddb.tools.core.approvals import is_approved
+    from mysql2ddb.tools.contract.digest import contract_sha256
 
     sha = contract_sha256(contract)
     if not yes and not is_approved(workspace(), "contract", artifact_sha256=sha):
@@ -139,7 +140,7 @@ def register(app: typer.Typer) -> None:
         from mysql2ddb.tools.execution import stages
         from mysql2ddb.tools.execution.pipeline import select_tables
         from mysql2ddb.tools.execution.plan import copy_plan
-        from mysql2ddb.tools.pricing import load_prices
+        from mysql2ddb.tools.core.pricing import load_prices
 
         model, d = load_contract(contract), resolve_dsn(dsn)
         catalog = asyncio.run(stages.validate(model, d))

@@ -9,8 +9,8 @@ from typing import Optional
 import typer
 
 from mysql2ddb.server.cli.common import DsnOpt, JsonOpt, emit, handle_errors, resolve_dsn, settings, workspace
-from mysql2ddb.server.errors import WorkflowError
-from mysql2ddb.server.progress import terminal_progress
+from mysql2ddb.tools.core.errors import WorkflowError
+from mysql2ddb.tools.core.progress import terminal_progress
 
 glue_app = typer.Typer(help="Run the copy on AWS Glue when one machine is not enough.", no_args_is_help=True)
 
@@ -36,7 +36,7 @@ def run(bucket: str = typer.Option(..., help="S3 bucket for the script and modul
         yes: bool = typer.Option(False, "--yes", help="confirm: this writes to S3, Glue and DynamoDB"),
         as_json: bool = JsonOpt) -> None:
     """Upload the prepared job, create/update it on Glue, start it and follow it to the end."""
-    from mysql2ddb.tools.aws import AwsClients
+    from mysql2ddb.tools.core.aws import AwsClients
     from mysql2ddb.tools.glue.run import GlueJobOptions, run_job
 
     if not yes:

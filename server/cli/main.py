@@ -9,8 +9,8 @@ import typer
 
 from mysql2ddb import __version__
 from mysql2ddb.server.cli.common import STATE, handle_errors, settings
-from mysql2ddb.server.errors import ConfigError
-from mysql2ddb.server.logging_setup import configure_logging
+from mysql2ddb.tools.core.errors import ConfigError
+from mysql2ddb.tools.core.logging_setup import configure_logging
 from mysql2ddb.server.plugins import present_modules
 
 app = typer.Typer(name="mysql2ddb", help="Move a MySQL application onto Amazon DynamoDB.", no_args_is_help=True)

@@ -15,7 +15,7 @@ import typer
 from mysql2ddb.server.cli.common import (
     EXIT_INVALID, DsnOpt, JsonOpt, emit, handle_errors, resolve_dsn, settings, workspace,
 )
-from mysql2ddb.server.errors import InputError
+from mysql2ddb.tools.core.errors import InputError
 
 design_app = typer.Typer(help="DynamoDB designs: validate, price and render dynamodb_data_model.md.",
                          no_args_is_help=True)
@@ -48,7 +48,7 @@ def _inputs(file: Path, schema: Optional[Path], patterns: Optional[Path], sizes:
 
 
 def _prices(path: Optional[Path]) -> Any:
-    from mysql2ddb.tools.pricing import load_prices
+    from mysql2ddb.tools.core.pricing import load_prices
 
     return load_prices(path or settings().prices_file)
 
@@ -107,7 +107,7 @@ def measure(file: Path = typer.Argument(..., help="the design JSON file"), dsn: 
             schema: Optional[Path] = SchemaOpt, prices: Optional[Path] = PricesOpt, as_json: bool = JsonOpt) -> None:
     """Measure FILE's item sizes from the data (read-only) into the workspace's item_sizes.json."""
     from mysql2ddb.tools.modeling import design_io
-    from mysql2ddb.tools.modeling.measure_sizes import measure_item_sizes
+    from mysql2ddb.tools.usecases.measure_sizes import measure_item_sizes
 
     design = design_io.parse_design(file, where=str(file))
     schema_data = _json(schema, "schema analysis") if schema else design_io.load_schema(workspace())

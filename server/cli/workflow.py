@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from mysql2ddb.server.cli.common import JsonOpt, emit, handle_errors, workspace
-from mysql2ddb.tools.workflow import workflow_status
+from mysql2ddb.tools.usecases.workflow import workflow_status
 
 
 def register(app: typer.Typer) -> None:

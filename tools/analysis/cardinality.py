@@ -23,7 +23,7 @@ from mysql2ddb.tools.analysis import sql_build as q
 from mysql2ddb.tools.analysis.relationships import is_unique
 from mysql2ddb.tools.analysis.schema_model import KeyStats, Relationship, TableInfo, TopValue
 from mysql2ddb.tools.analysis.schema_reader import ConnectionPool, run_all
-from mysql2ddb.tools.sql import col
+from mysql2ddb.tools.core.sql import col
 
 TOP_VALUES = 5
 NOT_KEY_TYPES = frozenset({"tinyblob", "blob", "mediumblob", "longblob", "tinytext", "text", "mediumtext",

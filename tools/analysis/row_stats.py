@@ -16,7 +16,7 @@ from sqlglot import exp
 from mysql2ddb.tools.analysis.schema_model import TableInfo
 from mysql2ddb.tools.analysis.schema_reader import ConnectionPool, run_all
 from mysql2ddb.tools.analysis import sql_build as q
-from mysql2ddb.tools.sql import col
+from mysql2ddb.tools.core.sql import col
 
 SAMPLE_ROWS = 10_000
 TABLES_PER_QUERY = 50

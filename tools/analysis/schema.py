@@ -14,14 +14,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from mysql2ddb.server.errors import NotFoundError
+from mysql2ddb.tools.core.errors import NotFoundError
 from mysql2ddb.tools.analysis.cardinality import measure_all
 from mysql2ddb.tools.analysis.relationships import derive_relationships
 from mysql2ddb.tools.analysis.row_stats import measure_rows
 from mysql2ddb.tools.analysis.schema_model import QueryStats, SchemaAnalysis
 from mysql2ddb.tools.analysis.schema_reader import Metadata, open_pool, read_metadata
 from mysql2ddb.tools.analysis.schema_render import write_schema_artifacts
-from mysql2ddb.tools.db import Dsn
+from mysql2ddb.tools.core.db import Dsn
 
 __all__ = ["analyze_schema", "write_schema_artifacts"]
 

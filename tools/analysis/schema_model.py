@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mysql2ddb.server.render import Table
+from mysql2ddb.tools.core.render import Table
 
 Cardinality = Literal["1:1", "1:N", "M:N"]
 RelationSource = Literal["foreign_key", "inferred", "junction"]
@@ -210,7 +210,7 @@ class SchemaAnalysis(_Model):
 
 
 class SchemaReport:
-    """Rendering of a SchemaAnalysis for server/render.py (JSON comes from the model itself)."""
+    """Rendering of a SchemaAnalysis for tools/core/render.py (JSON comes from the model itself)."""
 
     def __init__(self, analysis: SchemaAnalysis):
         self.analysis = analysis

@@ -21,8 +21,8 @@ from mysql2ddb.tools.analysis.schema_model import (
     Column, ForeignKey, Index, KeyRef, QueryStats, TableInfo, Trigger, View,
 )
 from mysql2ddb.tools.contract.catalog import parse_enum_values
-from mysql2ddb.tools.db import Dsn, async_connection, fetch_all
-from mysql2ddb.tools.sql import DIALECT, col, driver_sql, param, table
+from mysql2ddb.tools.core.db import Dsn, async_connection, fetch_all
+from mysql2ddb.tools.core.sql import DIALECT, col, driver_sql, param, table
 
 INFO = "information_schema"
 SPATIAL_TYPES = frozenset({

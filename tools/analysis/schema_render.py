@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mysql2ddb.server.render import Table, markdown_table
+from mysql2ddb.tools.core.render import Table, markdown_table
 from mysql2ddb.tools.analysis.schema_model import Relationship, SchemaAnalysis, TableInfo
 
 SCHEMA_JSON = "analysis/schema.json"

@@ -2,8 +2,8 @@
 
 sqlglot's fluent builders (`select().from_().where()`, `alias_`) copy the tree and parse their
 string arguments at every step; on a thousand tables that costs more than the queries themselves.
-These build the same ASTs node by node, with every identifier quoted (tools/sql.py's ident/col/
-table), and are rendered with tools/sql.py's driver_sql like every other statement.
+These build the same ASTs node by node, with every identifier quoted (tools/core/sql.py's ident/col/
+table), and are rendered with tools/core/sql.py's driver_sql like every other statement.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Sequence
 
 from sqlglot import exp
 
-from mysql2ddb.tools.sql import col, ident, table
+from mysql2ddb.tools.core.sql import col, ident, table
 
 
 def alias(node: exp.Expression, name: str) -> exp.Alias:

@@ -13,8 +13,8 @@ from typing import Any, Iterable
 
 from sqlglot import exp
 
-from mysql2ddb.tools.db import Dsn, async_connection, fetch_all, map_db_error, sync_connection
-from mysql2ddb.tools.sql import col, driver_sql, in_params, param, table
+from mysql2ddb.tools.core.db import Dsn, async_connection, fetch_all, map_db_error, sync_connection
+from mysql2ddb.tools.core.sql import col, driver_sql, in_params, param, table
 
 _FIELDS = {
     "TABLE_NAME": "table_name",

@@ -18,8 +18,8 @@ from sqlglot.dialects.mysql import MySQL
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
-from mysql2ddb.server.errors import ContractError
-from mysql2ddb.tools.sql import DIALECT
+from mysql2ddb.tools.core.errors import ContractError
+from mysql2ddb.tools.core.sql import DIALECT
 
 _DIALECT = sqlglot.Dialect.get_or_raise(DIALECT)
 

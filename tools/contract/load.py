@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 from pydantic import ValidationError
 
-from mysql2ddb.server.errors import ContractError, NotFoundError
+from mysql2ddb.tools.core.errors import ContractError, NotFoundError
 from mysql2ddb.tools.contract.model import Contract
 
 REFERENCE_SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "reference_migration_contract.schema.json"

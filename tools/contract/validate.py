@@ -15,18 +15,13 @@ from typing import Any
 import jsonschema
 from pydantic import BaseModel, Field, ValidationError
 
-from mysql2ddb.server.errors import ContractError
-from mysql2ddb.server.render import Table
+from mysql2ddb.tools.core.errors import ContractError
+from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.contract.catalog import Catalog, read_catalog
+from mysql2ddb.tools.contract.findings import ContractIssue, Findings
 from mysql2ddb.tools.contract.load import pointer, read_json, reference_schema
 from mysql2ddb.tools.contract.model import Contract
-from mysql2ddb.tools.db import Dsn
-
-
-class ContractIssue(BaseModel):
-    path: str = Field(description="JSON pointer into the contract, e.g. /tables/2/attributes/5/join/join_condition")
-    message: str
-    remedy: str
+from mysql2ddb.tools.core.db import Dsn
 
 
 class ContractValidation(BaseModel):
@@ -51,24 +46,6 @@ class ContractValidation(BaseModel):
         head = "valid" if self.valid else f"INVALID: {len(self.errors)} error(s)"
         return (f"Contract {head}, checked {against}: {len(self.checked_tables)} table(s), "
                 f"{len(self.warnings)} warning(s).")
-
-
-class Findings:
-    """Collects errors and warnings; nothing stops at the first one."""
-
-    def __init__(self) -> None:
-        self.errors: list[ContractIssue] = []
-        self.warnings: list[ContractIssue] = []
-
-    def error(self, path: str, message: str, remedy: str) -> None:
-        issue = ContractIssue(path=path, message=message, remedy=remedy)
-        if issue not in self.errors:
-            self.errors.append(issue)
-
-    def warn(self, path: str, message: str, remedy: str) -> None:
-        issue = ContractIssue(path=path, message=message, remedy=remedy)
-        if issue not in self.warnings:
-            self.warnings.append(issue)
 
 
 def _schema_remedy(error: jsonschema.ValidationError) -> str:

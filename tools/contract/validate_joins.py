@@ -11,8 +11,8 @@ from mysql2ddb.tools.contract.catalog import Catalog
 from mysql2ddb.tools.contract.validate_scope import Checked, Resolver, check_table_name
 
 if TYPE_CHECKING:
-    from mysql2ddb.tools.contract.validate import Findings
-    from mysql2ddb.tools.contract.validate_live import AttrInfo
+    from mysql2ddb.tools.contract.findings import Findings
+    from mysql2ddb.tools.contract.findings import AttrInfo
 
 _SINGLE_TARGET = ("foreign-key", "lookup-table", "conditional", "json-construction", "multi-column")
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from mysql2ddb.tools.contract.catalog import Catalog
 
 if TYPE_CHECKING:
-    from mysql2ddb.tools.contract.validate import Findings
-    from mysql2ddb.tools.contract.validate_live import AttrInfo
+    from mysql2ddb.tools.contract.findings import Findings
+    from mysql2ddb.tools.contract.findings import AttrInfo
 
 ITEM_LIMIT = 400 * 1024
 MAX_GSIS = 20

@@ -5,31 +5,15 @@ key and size checks in validate_keys.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mysql2ddb.tools.contract.catalog import Catalog
+from mysql2ddb.tools.contract.findings import AttrInfo
 from mysql2ddb.tools.contract.validate_joins import check_calculation, check_join, check_transformation
 from mysql2ddb.tools.contract.validate_scope import check_table_name, column_bytes, column_class, table_columns_remedy
 
 if TYPE_CHECKING:
-    from mysql2ddb.tools.contract.validate import Findings
-
-
-@dataclass
-class AttrInfo:
-    """What one attribute yields, as far as the contract and the catalog tell."""
-
-    name: str
-    type: str | None
-    path: str
-    value_class: str | None = None  # numeric, bool, string, temporal, binary, spatial, set, json
-    nullable: bool = True
-    typical: int = 16
-    worst: int = 64
-    source: str = ""  # e.g. "column film.title", for messages
-    via_join: bool = False  # a LEFT join that finds nothing yields NULL (§3)
-    entity: int | None = None
+    from mysql2ddb.tools.contract.findings import Findings
 
 
 def _avg(catalog: Catalog | None, table: str | None) -> int | None:

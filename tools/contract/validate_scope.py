@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from mysql2ddb.server.errors import ContractError
+from mysql2ddb.tools.core.errors import ContractError
 from mysql2ddb.tools.contract.catalog import Catalog, ColumnInfo
 from mysql2ddb.tools.contract.fragments import ColumnRef, FragmentKind, parse_fragment, references
 
 if TYPE_CHECKING:
-    from mysql2ddb.tools.contract.validate import Findings
+    from mysql2ddb.tools.contract.findings import Findings
 
 _NUMERIC = {"tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal", "numeric", "float",
             "double", "real", "year", "bit"}

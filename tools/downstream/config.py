@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from mysql2ddb.server.errors import ConfigError
+from mysql2ddb.tools.core.errors import ConfigError
 
 Service = Literal["mysql", "dynamodb", "glue", "s3"]
 SERVICES: tuple[Service, ...] = ("mysql", "dynamodb", "glue", "s3")

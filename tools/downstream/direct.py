@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from mysql2ddb.tools.aws import AwsClients, map_aws_error
-from mysql2ddb.tools.db import Dsn, async_connection, fetch_all
+from mysql2ddb.tools.core.aws import AwsClients, map_aws_error
+from mysql2ddb.tools.core.db import Dsn, async_connection, fetch_all
 
 
 class DirectMySql:
@@ -50,7 +50,7 @@ class DirectGlue(_Boto):
         await self._call("get_jobs", MaxResults=1)
 
     async def create_or_update_job(self, name: str, definition: dict[str, Any]) -> None:
-        from mysql2ddb.server.errors import NotFoundError
+        from mysql2ddb.tools.core.errors import NotFoundError
 
         try:
             await self._call("get_job", JobName=name)

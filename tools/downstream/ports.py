@@ -1,5 +1,5 @@
 """One port per downstream service. Adapters: direct clients (tools/downstream/direct.py) or
-MCP clients (server/downstream_mcp.py); callers never know which."""
+MCP clients (tools/downstream/mcp_client.py); callers never know which."""
 
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from mysql2ddb.server.errors import Mysql2DdbError
-from mysql2ddb.server.render import Table
+from mysql2ddb.tools.core.errors import Mysql2DdbError
+from mysql2ddb.tools.core.render import Table
 
 MYSQL_PRIVILEGES = ("SELECT", "SHOW VIEW", "CREATE VIEW")
 AWS_ACTIONS = {

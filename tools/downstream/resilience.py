@@ -8,7 +8,7 @@ from typing import Any, Awaitable, Callable, TypeVar
 
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from mysql2ddb.server.errors import DownstreamError, Mysql2DdbError
+from mysql2ddb.tools.core.errors import DownstreamError, Mysql2DdbError
 
 T = TypeVar("T")
 

@@ -30,7 +30,7 @@ from typing import Any, BinaryIO, Callable, Iterator
 import orjson
 import pymysql.cursors
 
-from mysql2ddb.tools.db import Dsn, map_db_error, sync_connection
+from mysql2ddb.tools.core.db import Dsn, map_db_error, sync_connection
 from mysql2ddb.tools.execution.checkpoint import Batch
 from mysql2ddb.tools.execution.source_stream import PacketReader, build_packet_decoder, decode_rows, stream_query
 

@@ -24,10 +24,10 @@ from typing import Any, Callable, Iterable
 import orjson
 from pydantic import BaseModel, Field
 
-from mysql2ddb.server.errors import AwsError, ConflictError, InputError, ThrottledError
-from mysql2ddb.server.progress import NullProgress, ProgressSink
-from mysql2ddb.tools.aws import AwsClients
-from mysql2ddb.tools.db import Dsn
+from mysql2ddb.tools.core.errors import AwsError, ConflictError, InputError, ThrottledError
+from mysql2ddb.tools.core.progress import NullProgress, ProgressSink
+from mysql2ddb.tools.core.aws import AwsClients
+from mysql2ddb.tools.core.db import Dsn
 from mysql2ddb.tools.execution.batcher import END, Batcher, SourceThread
 from mysql2ddb.tools.execution.checkpoint import Frontier, TableState, decode_key
 from mysql2ddb.tools.execution.ddb_http import Retryable, endpoint_for, probe_moto

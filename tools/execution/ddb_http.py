@@ -18,8 +18,8 @@ import aiohttp
 import boto3
 import orjson
 
-from mysql2ddb.server.errors import AwsError, ConfigError, NotFoundError
-from mysql2ddb.tools.aws import AwsClients
+from mysql2ddb.tools.core.errors import AwsError, ConfigError, NotFoundError
+from mysql2ddb.tools.core.aws import AwsClients
 from mysql2ddb.tools.execution.http11 import HttpError, HttpPool
 from mysql2ddb.tools.execution.sigv4 import FastSigner, botocore_headers
 

@@ -17,16 +17,16 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mysql2ddb.server.errors import ConfigError, InputError, Mysql2DdbError, WorkflowError
-from mysql2ddb.server.progress import NullProgress, ProgressSink
-from mysql2ddb.server.workspace import Workspace
-from mysql2ddb.tools.aws import AwsClients
+from mysql2ddb.tools.core.errors import ConfigError, InputError, Mysql2DdbError, WorkflowError
+from mysql2ddb.tools.core.progress import NullProgress, ProgressSink
+from mysql2ddb.tools.core.workspace import Workspace
+from mysql2ddb.tools.core.aws import AwsClients
 from mysql2ddb.tools.contract.load import load_contract
 from mysql2ddb.tools.contract.model import Contract
-from mysql2ddb.tools.db import Dsn
+from mysql2ddb.tools.core.db import Dsn
 from mysql2ddb.tools.execution.plan import CopyPlan, PlanOptions, copy_plan
 from mysql2ddb.tools.execution.report import MigrationReport
-from mysql2ddb.tools.pricing import load_prices
+from mysql2ddb.tools.core.pricing import load_prices
 
 log = logging.getLogger("mysql2ddb.migrate")
 REPORT_PATH = "execution/migration-report.json"
@@ -60,7 +60,7 @@ def unapproved_error(sha: str) -> WorkflowError:
 def resolve_endpoint(given: str | None, configured: str | None = None) -> str | None:
     """The endpoint a run uses: the one given, else the configured one, else `embedded` when there
     are no AWS credentials (a moto server for the run), else real AWS (None)."""
-    from mysql2ddb.tools.aws import EMBEDDED, has_credentials
+    from mysql2ddb.tools.core.aws import EMBEDDED, has_credentials
 
     endpoint = given or configured or (None if has_credentials() else EMBEDDED)
     if endpoint and endpoint != EMBEDDED and _is_loopback(endpoint) and not has_credentials():
@@ -133,7 +133,8 @@ async def migrate(contract: Contract | dict | str | Path, dsn: Dsn, aws: AwsClie
     """Run (or dry-run) one migration. `on_plan` receives the plan before anything is written,
     so front ends can print it as the first lines of the run."""
     from mysql2ddb.tools.execution import stages
-    from mysql2ddb.tools.modeling.approvals import contract_sha256, is_approved
+    from mysql2ddb.tools.core.approvals import is_approved
+    from mysql2ddb.tools.contract.digest import contract_sha256
 
     options = options or MigrateOptions()
     progress = progress or NullProgress()
@@ -206,7 +207,7 @@ def warm_throughput(plan: CopyPlan) -> dict[str, dict[str, Any]]:
 def save_report(workspace: Workspace, run: Any, report: MigrationReport, *, finished: bool) -> None:
     """report.json in the run directory (only for a finished run: its absence marks an interrupted
     one), report.failed.json otherwise; and the latest report in the workspace either way."""
-    from mysql2ddb.server.render import to_markdown
+    from mysql2ddb.tools.core.render import to_markdown
 
     try:
         if finished:

@@ -23,11 +23,11 @@ import pymysql
 from pydantic import BaseModel, Field
 from sqlglot import exp
 
-from mysql2ddb.server.render import Table
-from mysql2ddb.tools import sql
+from mysql2ddb.tools.core.render import Table
+from mysql2ddb.tools.core import sql
 from mysql2ddb.tools.contract.model import Contract, ContractTable
-from mysql2ddb.tools.db import Dsn, map_db_error, sync_connection
-from mysql2ddb.tools.pricing import Prices
+from mysql2ddb.tools.core.db import Dsn, map_db_error, sync_connection
+from mysql2ddb.tools.core.pricing import Prices
 
 NEW_TABLE_WRITE_UNITS_PER_S = 4_000
 PARTITION_WRITE_UNITS_PER_S = 1_000
@@ -376,7 +376,7 @@ def assemble(plans: list[TablePlan], prices: Prices) -> CopyPlan:
 def _selected(contract: Contract, names: Iterable[str] | None) -> list[ContractTable]:
     if not names:
         return list(contract.tables)
-    from mysql2ddb.server.errors import InputError
+    from mysql2ddb.tools.core.errors import InputError
 
     wanted = list(names)
     unknown = [n for n in wanted if contract.table(n) is None]

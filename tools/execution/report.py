@@ -10,7 +10,7 @@ from typing import Any, Iterator, Literal
 
 from pydantic import BaseModel, Field
 
-from mysql2ddb.server.render import Table
+from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.execution.plan import CopyPlan
 
 PhaseName = Literal["validate", "plan", "views", "tables", "copy", "verify"]

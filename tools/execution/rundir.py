@@ -18,8 +18,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from mysql2ddb.server.errors import InputError, NotFoundError
-from mysql2ddb.server.workspace import atomic_write_bytes, to_jsonable
+from mysql2ddb.tools.core.errors import InputError, NotFoundError
+from mysql2ddb.tools.core.workspace import atomic_write_bytes, to_jsonable
 from mysql2ddb.tools.execution.checkpoint import TableState
 
 RUNS_DIR = "runs"

@@ -19,7 +19,7 @@ import ssl
 from typing import Any, AsyncIterator, Callable, Protocol
 from urllib.parse import urlsplit
 
-from mysql2ddb.tools.aws import AwsClients
+from mysql2ddb.tools.core.aws import AwsClients
 from mysql2ddb.tools.execution.ddb_http import (
     BATCH_WRITE, DynamoHttp, Retryable, batch_outcome, crc_mismatch, credentials_for, endpoint_for, proxied,
 )

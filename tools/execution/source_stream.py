@@ -24,7 +24,7 @@ from pymysql import converters as _pmc
 from pymysql.protocol import MysqlPacket
 from sqlglot import exp
 
-from mysql2ddb.tools import sql
+from mysql2ddb.tools.core import sql
 
 # key columns whose own SQL order is exact and whose value round-trips as a driver parameter
 ORDER_AS_IS = {

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from mysql2ddb.server.errors import ContractError
+from mysql2ddb.tools.core.errors import ContractError
 from mysql2ddb.tools.contract.catalog import Catalog
 from mysql2ddb.tools.contract.fragments import parse_fragment
 from mysql2ddb.tools.contract.model import (

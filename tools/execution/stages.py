@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mysql2ddb.server.errors import ConflictError, ContractError
-from mysql2ddb.server.workspace import Workspace, to_jsonable
-from mysql2ddb.tools.aws import AwsClients
+from mysql2ddb.tools.core.errors import ConflictError, ContractError
+from mysql2ddb.tools.core.workspace import Workspace, to_jsonable
+from mysql2ddb.tools.core.aws import AwsClients
 from mysql2ddb.tools.contract.model import Contract
-from mysql2ddb.tools.db import Dsn
+from mysql2ddb.tools.core.db import Dsn
 
 
 def source_tables(contract: Contract) -> list[str]:
@@ -127,7 +127,7 @@ def open_run(workspace: Workspace, contract: Contract, run_id: str | None) -> An
         return RunDir.create(workspace.root, contract)
     run = RunDir.open(workspace.root, run_id)
     from mysql2ddb.tools.contract.load import load_contract
-    from mysql2ddb.tools.modeling.approvals import contract_sha256
+    from mysql2ddb.tools.contract.digest import contract_sha256
 
     if contract_sha256(load_contract(run.read_contract())) != contract_sha256(contract):
         raise ConflictError(

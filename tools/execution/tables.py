@@ -16,9 +16,9 @@ from typing import Any, Literal
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
-from mysql2ddb.server.progress import NullProgress, ProgressSink
-from mysql2ddb.server.render import Table
-from mysql2ddb.tools.aws import AwsClients, map_aws_error
+from mysql2ddb.tools.core.progress import NullProgress, ProgressSink
+from mysql2ddb.tools.core.render import Table
+from mysql2ddb.tools.core.aws import AwsClients, map_aws_error
 from mysql2ddb.tools.contract.catalog import Catalog
 from mysql2ddb.tools.contract.model import Contract, ContractTable
 from mysql2ddb.tools.execution.spec import key_types

@@ -21,13 +21,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field
 from sqlglot import exp
 
-from mysql2ddb.server.progress import NullProgress, ProgressSink
-from mysql2ddb.server.render import Table
-from mysql2ddb.tools import sql
-from mysql2ddb.tools.aws import AwsClients, map_aws_error
+from mysql2ddb.tools.core.progress import NullProgress, ProgressSink
+from mysql2ddb.tools.core.render import Table
+from mysql2ddb.tools.core import sql
+from mysql2ddb.tools.core.aws import AwsClients, map_aws_error
 from mysql2ddb.tools.contract.catalog import Catalog
 from mysql2ddb.tools.contract.model import Contract
-from mysql2ddb.tools.db import Dsn, map_db_error, sync_connection
+from mysql2ddb.tools.core.db import Dsn, map_db_error, sync_connection
 from mysql2ddb.tools.execution.convert import RowRejected, build_converter, key_text
 from mysql2ddb.tools.execution.spec import table_spec
 from mysql2ddb.tools.execution.verify_digest import Digest, bucket_of, field_diff, item_hash, key_attributes

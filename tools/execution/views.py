@@ -17,13 +17,13 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 from sqlglot import exp
 
-from mysql2ddb.server.errors import ContractError, DatabaseError
-from mysql2ddb.server.progress import NullProgress, ProgressSink
-from mysql2ddb.server.render import Table
-from mysql2ddb.tools import sql
+from mysql2ddb.tools.core.errors import ContractError, DatabaseError
+from mysql2ddb.tools.core.progress import NullProgress, ProgressSink
+from mysql2ddb.tools.core.render import Table
+from mysql2ddb.tools.core import sql
 from mysql2ddb.tools.contract.catalog import Catalog, read_catalog
 from mysql2ddb.tools.contract.model import Contract, ContractTable
-from mysql2ddb.tools.db import Dsn, async_connection, map_db_error
+from mysql2ddb.tools.core.db import Dsn, async_connection, map_db_error
 from mysql2ddb.tools.execution.spec import ENTITY_TYPE, view_columns
 from mysql2ddb.tools.execution.views_exprs import SRC, SelectBuilder
 

@@ -18,8 +18,8 @@ from typing import Callable
 
 from sqlglot import exp
 
-from mysql2ddb.server.errors import ContractError
-from mysql2ddb.tools import sql
+from mysql2ddb.tools.core.errors import ContractError
+from mysql2ddb.tools.core import sql
 from mysql2ddb.tools.contract.catalog import Catalog
 from mysql2ddb.tools.contract.fragments import parse_fragment
 from mysql2ddb.tools.contract.model import (

@@ -8,10 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from mysql2ddb.server.render import Table
-from mysql2ddb.server.workspace import Workspace
+from mysql2ddb.tools.core.render import Table
+from mysql2ddb.tools.core.workspace import Workspace
 from mysql2ddb.tools.contract.model import Contract
-from mysql2ddb.tools.db import Dsn
+from mysql2ddb.tools.core.db import Dsn
 from mysql2ddb.tools.glue.script import SHIPPED_CONVERT_NAME, convert_module_source, glue_specs, render_job_script
 
 

@@ -12,9 +12,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
-from mysql2ddb.server.errors import AwsError, ConfigError
-from mysql2ddb.server.render import Table
-from mysql2ddb.tools.aws import AwsClients, map_aws_error
+from mysql2ddb.tools.core.errors import AwsError, ConfigError
+from mysql2ddb.tools.core.render import Table
+from mysql2ddb.tools.core.aws import AwsClients, map_aws_error
 from mysql2ddb.tools.glue.script import OPTIONAL_ARGS, SHIPPED_CONVERT_NAME
 
 TERMINAL = {"SUCCEEDED", "FAILED", "STOPPED", "TIMEOUT", "ERROR", "EXPIRED"}

@@ -17,9 +17,9 @@ import pymysql
 from pydantic import BaseModel
 from sqlglot import exp
 
-from mysql2ddb.tools import sql
-from mysql2ddb.tools.aws import AwsClients, map_aws_error
-from mysql2ddb.tools.db import Dsn, sync_connection
+from mysql2ddb.tools.core import sql
+from mysql2ddb.tools.core.aws import AwsClients, map_aws_error
+from mysql2ddb.tools.core.db import Dsn, sync_connection
 from mysql2ddb.tools.execution.convert import RowRejected, build_converter, item_size
 
 

@@ -13,9 +13,9 @@ from sqlglot import exp
 
 from mysql2ddb import __version__
 from mysql2ddb.prompts import render
-from mysql2ddb.tools import sql
+from mysql2ddb.tools.core import sql
 from mysql2ddb.tools.contract.model import Contract
-from mysql2ddb.tools.db import Dsn, sync_connection
+from mysql2ddb.tools.core.db import Dsn, sync_connection
 
 OPTIONAL_ARGS = ("connection_name", "secret_id", "aws_endpoint_url")
 CONVERT_MODULE = Path(__file__).resolve().parents[1] / "execution" / "convert.py"

@@ -10,12 +10,12 @@ from typing import Any, Callable, Iterable, Literal
 
 from pydantic import BaseModel, Field
 
-from mysql2ddb.server.render import Table
+from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.modeling.cost import CostReport, estimate_cost
 from mysql2ddb.tools.modeling.design import Design, KeyDef, Operation, TableDesign, expression_attributes
 from mysql2ddb.tools.modeling.inputs import patterns_facts, schema_facts
 from mysql2ddb.tools.modeling.sizes import KEY_BYTES, ItemSize, resolve_item_sizes
-from mysql2ddb.tools.pricing import Prices
+from mysql2ddb.tools.core.pricing import Prices
 
 Dimension = Literal["performance_vs_cost", "complexity_vs_flexibility", "consistency_vs_availability"]
 

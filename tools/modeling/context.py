@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from mysql2ddb.prompts import render
-from mysql2ddb.server.render import Table
+from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.analysis.schema_model import SchemaAnalysis, TableInfo
 from mysql2ddb.tools.modeling.recommend_schema import as_schema
 from mysql2ddb.tools.modeling.registry import AccessPattern, Registry, as_patterns

@@ -16,11 +16,11 @@ from typing import Any, Iterable
 
 from pydantic import BaseModel, Field
 
-from mysql2ddb.server.render import Table
+from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.modeling.design import Design, GsiDesign, Operation, TableDesign, expression_attributes
 from mysql2ddb.tools.modeling.inputs import PatternFacts, SchemaFacts, patterns_facts, schema_facts
 from mysql2ddb.tools.modeling.sizes import ItemSize, projected_bytes, resolve_item_sizes
-from mysql2ddb.tools.pricing import Prices, load_prices
+from mysql2ddb.tools.core.pricing import Prices, load_prices
 
 READ_UNIT_BYTES = 4096
 WRITE_UNIT_BYTES = 1024

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from mysql2ddb.server.workspace import Workspace
+from mysql2ddb.tools.core.workspace import Workspace
 from mysql2ddb.tools.modeling import design_io, gate_views, steps
-from mysql2ddb.tools.modeling.approvals import record_approval
-from mysql2ddb.tools.pricing import load_prices
+from mysql2ddb.tools.core.approvals import record_approval
+from mysql2ddb.tools.core.pricing import load_prices
 
 
 def _approve(ws: Workspace, gate: str, note: str) -> None:

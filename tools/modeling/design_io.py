@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from mysql2ddb.server.errors import DesignError, NotFoundError
+from mysql2ddb.tools.core.errors import DesignError, NotFoundError
 from mysql2ddb.tools.modeling.design import Design
 
 DESIGN_ARTIFACT = "design.json"

@@ -20,15 +20,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from mysql2ddb.server.errors import NotFoundError, WorkflowError
-from mysql2ddb.server.render import Table
-from mysql2ddb.server.workspace import Workspace
-from mysql2ddb.tools.modeling.approvals import (
+from mysql2ddb.tools.core.errors import NotFoundError, WorkflowError
+from mysql2ddb.tools.core.render import Table
+from mysql2ddb.tools.core.workspace import Workspace
+from mysql2ddb.tools.contract.digest import contract_sha256
+from mysql2ddb.tools.core.approvals import (
     ApprovalLog,
     ApprovalRecord,
     artifact_sha256,
     check_gate,
-    contract_sha256,
     latest_answer,
     load_approvals,
     open_feedback,

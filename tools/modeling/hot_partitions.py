@@ -14,7 +14,7 @@ from typing import Any, Iterable, Literal
 
 from pydantic import BaseModel, Field
 
-from mysql2ddb.server.render import Table
+from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.modeling.cost import PatternUnits, operation_units
 from mysql2ddb.tools.modeling.design import Design, KeyDef, Operation, TableDesign, template_fields
 from mysql2ddb.tools.modeling.inputs import PatternFacts, SchemaFacts, patterns_facts, schema_facts

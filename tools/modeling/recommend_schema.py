@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mysql2ddb.server.errors import InputError
+from mysql2ddb.tools.core.errors import InputError
 from mysql2ddb.tools.analysis.schema_model import Column, ForeignKey, Relationship, SchemaAnalysis, TableInfo
 from mysql2ddb.tools.contract.catalog import ColumnInfo
 from mysql2ddb.tools.contract.validate_scope import column_class

@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mysql2ddb.server.errors import ConflictError, InputError, NotFoundError, WorkflowError
-from mysql2ddb.server.render import Table
+from mysql2ddb.tools.core.errors import ConflictError, InputError, NotFoundError, WorkflowError
+from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.modeling.sql_keys import StatementKeys, statement_keys
 
 ARTIFACT = "access_patterns.json"
@@ -311,13 +311,6 @@ def load_registry(workspace: Any) -> Registry:
 def save_registry(workspace: Any, registry: Registry) -> str:
     workspace.write_json(ARTIFACT, registry)
     return ARTIFACT
-
-
-def from_log_analysis(analysis: Any, growth_factor: float = 1.0) -> list[AccessPattern]:
-    """Patterns of a query-log analysis with their measured rates (see registry_sources)."""
-    from mysql2ddb.tools.modeling.registry_sources import from_log_analysis as build
-
-    return build(analysis, growth_factor)
 
 
 _ALIASES = {"sql_example": "sql", "tables": "entities", "source_tables": "entities", "rps_avg": "rps_average",

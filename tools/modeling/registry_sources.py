@@ -14,7 +14,7 @@ from typing import Any
 from sqlglot import exp
 
 from mysql2ddb.tools.modeling.inputs import schema_facts
-from mysql2ddb.tools.sql import col, param, render, table
+from mysql2ddb.tools.core.sql import col, param, render, table
 from mysql2ddb.tools.modeling.registry import (
     AccessPattern, LogWindow, PatternStatement, Registry, classify, describe, make_pattern,
 )

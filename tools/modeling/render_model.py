@@ -18,7 +18,7 @@ from mysql2ddb.tools.modeling.design import Design, KeyDef, Operation, TableDesi
 from mysql2ddb.tools.modeling.hot_partitions import HotPartitionReport, analyze_hot_partitions
 from mysql2ddb.tools.modeling.inputs import PatternFacts, patterns_facts, schema_facts
 from mysql2ddb.tools.modeling.validate_design import DesignValidation, validate_design
-from mysql2ddb.tools.pricing import Prices
+from mysql2ddb.tools.core.pricing import Prices
 
 TEMPLATE = "dynamodb_data_model.md.j2"
 ARTIFACT = "dynamodb_data_model.md"

@@ -9,11 +9,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from mysql2ddb.server.errors import ContractError, WorkflowError
-from mysql2ddb.server.render import Table
+from mysql2ddb.tools.core.errors import ContractError, WorkflowError
+from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.contract.validate import ContractValidation
 from mysql2ddb.tools.modeling import design_io
-from mysql2ddb.tools.modeling.approvals import artifact_sha256, latest_answer
+from mysql2ddb.tools.core.approvals import artifact_sha256, latest_answer
 from mysql2ddb.tools.modeling.registry import Registry, load_registry, save_registry
 from mysql2ddb.tools.modeling.validate_design import DesignValidation
 
@@ -36,7 +36,7 @@ def build_patterns(ws: Any, growth_factor: float = 1.0, source: str = "log") -> 
     from mysql2ddb.tools.modeling.registry_sources import merge_log_patterns, schema_default_patterns
 
     if growth_factor <= 0:
-        from mysql2ddb.server.errors import InputError
+        from mysql2ddb.tools.core.errors import InputError
 
         raise InputError(f"growth factor {growth_factor} must be > 0", where="growth_factor",
                          remedy="use 1.0 for today's traffic, 1.5 for 50% growth")

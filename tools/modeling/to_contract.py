@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from mysql2ddb.server.errors import DesignError
+from mysql2ddb.tools.core.errors import DesignError
 from mysql2ddb.tools.contract.model import CONTRACT_VERSION, Contract, ContractTable, Entity, Gsi
 from mysql2ddb.tools.modeling.design import Design, TableDesign
 from mysql2ddb.tools.modeling.inputs import schema_facts

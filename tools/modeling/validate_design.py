@@ -11,7 +11,7 @@ from typing import Any, Iterable
 
 from pydantic import BaseModel, Field
 
-from mysql2ddb.server.render import Table
+from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.modeling.coverage import PatternCoverage, pattern_coverage
 from mysql2ddb.tools.modeling.design import Design
 from mysql2ddb.tools.modeling.design_checks import Issue, reference_issues, structure_issues, unmapped

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-from mysql2ddb.server.errors import ConfigError, InputError, NotFoundError
+from mysql2ddb.tools.core.errors import ConfigError, InputError, NotFoundError
 from mysql2ddb.tools.analysis.logs.aggregate import MAX_PATTERNS, Aggregator
 from mysql2ddb.tools.analysis.logs.digest import DigestBuilder, read_digest_file
 from mysql2ddb.tools.analysis.logs.general import parse_general
@@ -141,8 +141,8 @@ async def analyze_digest_table(dsn: Any, *, progress: Any = None) -> LogAnalysis
     import sqlglot
     from sqlglot import exp
 
-    from mysql2ddb.tools.db import async_connection, fetch_all
-    from mysql2ddb.tools.sql import driver_sql, table
+    from mysql2ddb.tools.core.db import async_connection, fetch_all
+    from mysql2ddb.tools.core.sql import driver_sql, table
 
     where = f"analyze_query_log digest table @ {dsn.redacted()}"
     enabled_sql = driver_sql(sqlglot.parse_one("SELECT @@performance_schema AS enabled", read="mysql"))

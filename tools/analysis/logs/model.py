@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mysql2ddb.server.render import Table
+from mysql2ddb.tools.core.render import Table
 
 LogFormat = Literal["general", "slow", "digest"]
 Kind = Literal["read", "write"]

@@ -10,7 +10,7 @@ import zlib
 from pathlib import Path
 from typing import Any, Iterator
 
-from mysql2ddb.server.errors import InputError, NotFoundError
+from mysql2ddb.tools.core.errors import InputError, NotFoundError
 from mysql2ddb.tools.analysis.logs.model import MAX_PROBLEMS, Problem
 
 FORMATS = ("general", "slow", "digest")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mysql2ddb.server.render import markdown_table
+from mysql2ddb.tools.core.render import markdown_table
 from mysql2ddb.tools.analysis.logs.model import LogAnalysis, LogPattern
 
 JSON_ARTIFACT = "analysis/query_log.json"

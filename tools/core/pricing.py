@@ -1,4 +1,4 @@
-"""DynamoDB prices, from one data file with its region and date (tools/prices_dynamodb.json),
+"""DynamoDB prices, from one data file with its region and date (tools/core/prices_dynamodb.json),
 overridable with MYSQL2DDB_PRICES_FILE / --prices. The design cost and the copy plan both read
 prices only through here."""
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from mysql2ddb.server.errors import ConfigError
+from mysql2ddb.tools.core.errors import ConfigError
 
 DEFAULT_PRICES = Path(__file__).with_name("prices_dynamodb.json")
 
@@ -51,5 +51,5 @@ def load_prices(path: Path | str | None = None) -> Prices:
         raise ConfigError(
             f"cannot read the price sheet: {exc}",
             where=str(path),
-            remedy="point MYSQL2DDB_PRICES_FILE at a JSON file shaped like tools/prices_dynamodb.json",
+            remedy="point MYSQL2DDB_PRICES_FILE at a JSON file shaped like tools/core/prices_dynamodb.json",
         ) from None

@@ -18,7 +18,7 @@ from typing import Any
 from fastmcp import Client
 from fastmcp.client.transports import StdioTransport, StreamableHttpTransport
 
-from mysql2ddb.server.errors import DatabaseError, DownstreamError, Mysql2DdbError, PrivilegeError
+from mysql2ddb.tools.core.errors import DatabaseError, DownstreamError, Mysql2DdbError, PrivilegeError
 from mysql2ddb.tools.downstream.config import ServerConfig
 from mysql2ddb.tools.downstream.resilience import CircuitBreaker, call_resilient
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mysql2ddb.server.downstream_mcp import McpConnection, McpGlue, McpMySql, McpS3
-from mysql2ddb.tools.aws import AwsClients
-from mysql2ddb.tools.db import Dsn
+from mysql2ddb.tools.downstream.mcp_client import McpConnection, McpGlue, McpMySql, McpS3
+from mysql2ddb.tools.core.aws import AwsClients
+from mysql2ddb.tools.core.db import Dsn
 from mysql2ddb.tools.downstream.config import SERVICES, DownstreamConfig
 from mysql2ddb.tools.downstream.direct import DirectDynamo, DirectGlue, DirectMySql, DirectS3
 

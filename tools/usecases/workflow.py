@@ -12,9 +12,9 @@ from typing import Callable
 
 from pydantic import BaseModel
 
-from mysql2ddb.server.errors import WorkflowError
-from mysql2ddb.server.render import Table
-from mysql2ddb.server.workspace import Workspace
+from mysql2ddb.tools.core.errors import WorkflowError
+from mysql2ddb.tools.core.render import Table
+from mysql2ddb.tools.core.workspace import Workspace
 
 
 class Step(BaseModel):

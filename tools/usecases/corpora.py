@@ -15,9 +15,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from mysql2ddb.server.errors import ConfigError, DatabaseError, NotFoundError
-from mysql2ddb.tools import sql
-from mysql2ddb.tools.db import Dsn, sync_connection
+from mysql2ddb.tools.core.errors import ConfigError, DatabaseError, NotFoundError
+from mysql2ddb.tools.core import sql
+from mysql2ddb.tools.core.db import Dsn, sync_connection
 
 SAKILA_COUNTS = {
     "actor": 200, "address": 603, "category": 16, "city": 600, "country": 109, "customer": 599,

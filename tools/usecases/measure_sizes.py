@@ -9,11 +9,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from mysql2ddb.server.render import Table
-from mysql2ddb.tools.db import Dsn
+from mysql2ddb.tools.core.render import Table
+from mysql2ddb.tools.core.db import Dsn
 from mysql2ddb.tools.modeling.design import Design
 from mysql2ddb.tools.modeling.sizes import ITEM_LIMIT_BYTES, ItemSize
-from mysql2ddb.tools.pricing import Prices, load_prices
+from mysql2ddb.tools.core.pricing import Prices, load_prices
 
 
 class MeasuredSizes(BaseModel):

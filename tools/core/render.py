@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Sequence
 
-from mysql2ddb.server.workspace import to_jsonable
+from mysql2ddb.tools.core.workspace import to_jsonable
 
 
 @dataclass

@@ -13,7 +13,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import pymysql
 
-from mysql2ddb.server.errors import (
+from mysql2ddb.tools.core.errors import (
     ConfigError,
     DatabaseError,
     DatabaseUnavailable,

@@ -17,9 +17,9 @@ from typing import Any, Iterator, Literal
 
 from pydantic import BaseModel, Field
 
-from mysql2ddb.server.errors import InputError
-from mysql2ddb.server.render import Table
-from mysql2ddb.server.workspace import Workspace
+from mysql2ddb.tools.core.errors import InputError
+from mysql2ddb.tools.core.render import Table
+from mysql2ddb.tools.core.workspace import Workspace
 
 APPROVALS_FILE = "approvals.json"
 _LOCK_FILE = ".approvals.lock"
@@ -161,15 +161,6 @@ def open_feedback(workspace: Workspace) -> list[ApprovalRecord]:
 
 def canonical_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def contract_sha256(contract: Any) -> str:
-    """sha256 of the contract's canonical JSON (Contract.dump(), keys sorted)."""
-    if isinstance(contract, dict):
-        from mysql2ddb.tools.contract.model import Contract
-
-        contract = Contract.model_validate(contract)
-    return hashlib.sha256(canonical_json(contract.dump()).encode("utf-8")).hexdigest()
 
 
 def artifact_sha256(data: Any) -> str:

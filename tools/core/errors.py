@@ -1,6 +1,6 @@
 """One error hierarchy. Every error says where it happened, why, and what to do about it.
 
-Driver and botocore errors are mapped onto these at the boundary (tools/db.py, tools/aws.py);
+Driver and botocore errors are mapped onto these at the boundary (tools/core/db.py, tools/core/aws.py);
 MCP adapters turn them into ToolError; the CLI prints them and exits non-zero.
 """
 

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from mysql2ddb.server.errors import InputError, NotFoundError
+from mysql2ddb.tools.core.errors import InputError, NotFoundError
 
 RESOURCE_PREFIX = "mysql2ddb://workspace/"
 

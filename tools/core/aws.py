@@ -21,7 +21,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
-from mysql2ddb.server.errors import AwsError, ConfigError, ConflictError, NotFoundError, ThrottledError
+from mysql2ddb.tools.core.errors import AwsError, ConfigError, ConflictError, NotFoundError, ThrottledError
 
 EMBEDDED = "embedded"
 _THROTTLE_CODES = {
