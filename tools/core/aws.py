@@ -23,7 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 
 from mysql2ddb.tools.core.errors import AwsError, ConfigError, ConflictError, NotFoundError, ThrottledError
 
-EMBEDDED = "embedded"
+from mysql2ddb.tools.core.endpoints import EMBEDDED, has_credentials  # noqa: F401  (re-exported)
 _THROTTLE_CODES = {
     "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
     "Throttling", "TooManyRequestsException", "LimitExceededException",
@@ -52,10 +52,6 @@ class AwsClients:
     @property
     def embedded(self) -> bool:
         return bool(self.endpoint_url and "127.0.0.1" in self.endpoint_url)
-
-
-def has_credentials() -> bool:
-    return boto3.session.Session().get_credentials() is not None
 
 
 def map_aws_error(exc: BaseException, where: str) -> AwsError | NotFoundError | ConflictError | ConfigError:
