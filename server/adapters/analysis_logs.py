@@ -12,14 +12,14 @@ from fastmcp import Context, FastMCP
 from fastmcp.dependencies import CurrentContext
 from fastmcp.tools.base import ToolResult
 
-from mysql2ddb.server.adapters.common import READ_ONLY, Deps, McpProgress, in_thread, mapped, result
+from mysql2ddb.server.adapters.common import Deps, McpProgress, annotations, in_thread, mapped, result
 from mysql2ddb.tools.core.errors import InputError
 from mysql2ddb.tools.core.render import to_markdown
 from mysql2ddb.tools.core.db import Dsn
 
 
 def register(app: FastMCP, deps: Deps) -> None:
-    @app.tool(annotations=READ_ONLY)
+    @app.tool(annotations=annotations("analyze_query_log"))
     @mapped
     async def analyze_query_log(paths: list[str] | None = None, format: str = "auto", dsn: str | None = None,
                                 ctx: Context = CurrentContext()) -> ToolResult:

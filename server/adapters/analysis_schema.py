@@ -10,7 +10,7 @@ from fastmcp import Context, FastMCP
 from fastmcp.dependencies import CurrentContext
 from fastmcp.tools.base import ToolResult
 
-from mysql2ddb.server.adapters.common import READ_ONLY, Deps, McpProgress, mapped, result
+from mysql2ddb.server.adapters.common import Deps, McpProgress, annotations, mapped, result
 from mysql2ddb.tools.core.render import to_markdown
 from mysql2ddb.tools.core.db import Dsn
 
@@ -19,7 +19,7 @@ def register(app: FastMCP, deps: Deps) -> None:
     def dsn_of(dsn: str | None) -> Dsn:
         return deps.dsn(dsn, where="analyze_schema: dsn")
 
-    @app.tool(annotations=READ_ONLY)
+    @app.tool(annotations=annotations("analyze_schema"))
     @mapped
     async def analyze_schema(dsn: str | None = None, ctx: Context = CurrentContext()) -> ToolResult:
         """Analyse the live MySQL schema (read-only): tables with exact column types (precision/scale,

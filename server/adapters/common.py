@@ -16,42 +16,43 @@ from fastmcp.exceptions import ToolError
 from fastmcp.tools.base import ToolResult
 from mcp.types import TextContent, ToolAnnotations
 
+from mysql2ddb.tools.core.access import Caller
+from mysql2ddb.tools.core.consent import Effect, operation
 from mysql2ddb.tools.core.errors import Mysql2DdbError
+from mysql2ddb.tools.core.progress import NullProgress
 from mysql2ddb.tools.core.render import to_markdown
 from mysql2ddb.tools.core.settings import Settings
 from mysql2ddb.tools.core.workspace import Workspace, to_jsonable
+from mysql2ddb.tools.usecases.request import Request
 
 log = logging.getLogger("mysql2ddb.mcp")
 T = TypeVar("T")
 
-READ_ONLY = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
-WRITES_WORKSPACE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=True, openWorldHint=False)
-WRITES_EXTERNAL = ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=False, openWorldHint=True)
+_ANNOTATIONS = {
+    Effect.READ_ONLY: ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False),
+    Effect.WORKSPACE: ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=True,
+                                      openWorldHint=False),
+    Effect.EXTERNAL: ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=False, openWorldHint=True),
+}
+
+
+def annotations(tool_name: str) -> ToolAnnotations:
+    """A tool's annotations, from the one write-policy registry (tools/core/consent.py)."""
+    return _ANNOTATIONS[operation(tool_name).effect]
 
 
 @dataclass
 class Deps:
-    """Collaborators the adapters hand to the cores."""
+    """What the adapters share: the server's settings and workspace; each call gets a Request."""
 
     settings: Settings
     workspace: Workspace
     extras: dict[str, Any] = field(default_factory=dict)
 
-    def optional_dsn(self, text: str | None) -> Any:
-        """The DSN given to a tool, else MYSQL2DDB_DSN, else None; the password may come from settings."""
-        from mysql2ddb.tools.core.db import Dsn
-
-        value = text or (self.settings.dsn.get_secret_value() if self.settings.dsn else None)
-        return Dsn.parse(value, password=self.settings.password()) if value else None
-
-    def dsn(self, text: str | None, where: str = "dsn") -> Any:
-        from mysql2ddb.tools.core.errors import ConfigError
-
-        parsed = self.optional_dsn(text)
-        if parsed is None:
-            raise ConfigError("no database given", where=where,
-                              remedy="pass dsn='mysql://user:password@host:port/database' or set MYSQL2DDB_DSN")
-        return parsed
+    def request(self, ctx: Context | None = None) -> Request:
+        """This call's standing: an MCP caller (untrusted arguments), progress to the client."""
+        progress = McpProgress(ctx) if ctx is not None else None
+        return Request(self.settings, self.workspace, Caller.MCP, progress or NullProgress())
 
 
 def tool_error(exc: Mysql2DdbError) -> ToolError:

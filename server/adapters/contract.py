@@ -10,7 +10,7 @@ from typing import Any
 from fastmcp import FastMCP
 from fastmcp.tools.base import ToolResult
 
-from mysql2ddb.server.adapters.common import READ_ONLY, Deps, mapped, result
+from mysql2ddb.server.adapters.common import Deps, annotations, mapped, result
 from mysql2ddb.tools.core.errors import InputError
 from mysql2ddb.tools.core.db import Dsn
 
@@ -30,7 +30,7 @@ def register(app: FastMCP, deps: Deps) -> None:
         candidate = Path(path or "contract.json")
         return candidate if candidate.is_absolute() else deps.workspace.path(str(candidate))
 
-    @app.tool(annotations=READ_ONLY)
+    @app.tool(annotations=annotations("validate_contract"))
     @mapped
     async def validate_contract(contract: dict[str, Any] | None = None, path: str | None = None,
                                 dsn: str | None = None) -> ToolResult:

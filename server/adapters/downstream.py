@@ -7,7 +7,7 @@ from typing import Any
 from fastmcp import FastMCP
 from fastmcp.tools.base import ToolResult
 
-from mysql2ddb.server.adapters.common import READ_ONLY, Deps, mapped, result
+from mysql2ddb.server.adapters.common import Deps, annotations, mapped, result
 from mysql2ddb.tools.downstream.selection import DownstreamPorts
 from mysql2ddb.tools.core.aws import AwsClients
 from mysql2ddb.tools.downstream.config import load_downstream_config
@@ -15,7 +15,7 @@ from mysql2ddb.tools.downstream.readiness import iam_simulator, readiness_report
 
 
 def register(app: FastMCP, deps: Deps) -> None:
-    @app.tool(annotations=READ_ONLY)
+    @app.tool(annotations=annotations("validate_mcp_servers"))
     @mapped
     async def validate_mcp_servers(config: dict[str, Any] | None = None, config_path: str | None = None,
                                    dsn: str | None = None, services: list[str] | None = None) -> ToolResult:

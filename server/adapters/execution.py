@@ -13,7 +13,7 @@ from fastmcp import Context, FastMCP
 from fastmcp.dependencies import CurrentContext
 from fastmcp.tools.base import ToolResult
 
-from mysql2ddb.server.adapters.common import READ_ONLY, WRITES_EXTERNAL, Deps, McpProgress, in_thread, mapped, result
+from mysql2ddb.server.adapters.common import Deps, McpProgress, annotations, in_thread, mapped, result
 from mysql2ddb.tools.core.errors import ConfigError, WorkflowError
 from mysql2ddb.tools.core.render import to_markdown
 from mysql2ddb.tools.core.aws import EMBEDDED, AwsClients, aws_clients
@@ -60,7 +60,7 @@ def register(app: FastMCP, deps: Deps) -> None:
     def may_write(confirm: bool) -> bool:
         return confirm or deps.settings.allow_writes
 
-    @app.tool(annotations=READ_ONLY)
+    @app.tool(annotations=annotations("plan_migration"))
     @mapped
     async def plan_migration(contract: str = DEFAULT_CONTRACT, dsn: str | None = None,
                              tables: list[str] | None = None, ctx: Context = CurrentContext()) -> ToolResult:
@@ -79,7 +79,7 @@ def register(app: FastMCP, deps: Deps) -> None:
                                load_prices(deps.settings.prices_file), progress=McpProgress(ctx))
         return result(plan)
 
-    @app.tool(annotations=WRITES_EXTERNAL)
+    @app.tool(annotations=annotations("create_views"))
     @mapped
     async def create_views(contract: str = DEFAULT_CONTRACT, dsn: str | None = None, dry_run: bool = True,
                            confirm: bool = False, ctx: Context = CurrentContext()) -> ToolResult:
@@ -101,7 +101,7 @@ def register(app: FastMCP, deps: Deps) -> None:
             )
         return result(await stages.apply_views(model, d, McpProgress(ctx)))
 
-    @app.tool(annotations=WRITES_EXTERNAL)
+    @app.tool(annotations=annotations("migrate"))
     @mapped
     async def migrate(contract: str = DEFAULT_CONTRACT, dsn: str | None = None, endpoint_url: str | None = None,
                       region: str | None = None, tables: list[str] | None = None, resume_run_id: str | None = None,
@@ -132,7 +132,7 @@ def register(app: FastMCP, deps: Deps) -> None:
         artifacts = [deps.workspace.uri("execution/migration-report.json")] if not dry_run else None
         return result(report, markdown=report_markdown(report), artifacts=artifacts)
 
-    @app.tool(annotations=READ_ONLY)
+    @app.tool(annotations=annotations("verify_migration"))
     @mapped
     async def verify_migration(contract: str = DEFAULT_CONTRACT, dsn: str | None = None,
                                endpoint_url: str | None = None, region: str | None = None,

@@ -25,7 +25,7 @@ from fastmcp.tools.base import ToolResult
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel, Field, ValidationError
 
-from mysql2ddb.server.adapters.common import READ_ONLY, WRITES_WORKSPACE, Deps, mapped, result
+from mysql2ddb.server.adapters.common import Deps, annotations, mapped, result
 from mysql2ddb.tools.core.errors import InputError
 from mysql2ddb.tools.core import approvals
 from mysql2ddb.tools.modeling import gate_views
@@ -118,7 +118,7 @@ def register(app: FastMCP, deps: Deps) -> None:
     def gate_name(gate: str, subject: str | None) -> str:
         return f"table:{subject}" if gate == "table" and subject else gate
 
-    @app.tool(annotations=WRITES_WORKSPACE)
+    @app.tool(annotations=annotations("review_gate"))
     @mapped
     async def review_gate(gate: str, subject: str | None = None, ctx: Context = CurrentContext()) -> ToolResult:
         """Ask the user to approve a gate and record the answer with its time. Gates, in order:
@@ -149,7 +149,7 @@ def register(app: FastMCP, deps: Deps) -> None:
             next=gate_views.next_step(ws, record.gate, record.decision))
         return result(outcome)
 
-    @app.tool(annotations=WRITES_WORKSPACE)
+    @app.tool(annotations=annotations("record_approval"))
     @mapped
     async def record_approval(gate: str, decision: str, feedback: str | None = None,
                               concerns: list[str] | None = None, subject: str | None = None) -> ToolResult:
@@ -161,7 +161,7 @@ def register(app: FastMCP, deps: Deps) -> None:
                                            via="record_approval")
         return result(outcome)
 
-    @app.tool(annotations=READ_ONLY)
+    @app.tool(annotations=annotations("list_approvals"))
     @mapped
     async def list_approvals() -> ToolResult:
         """Every answer recorded at the gates (oldest first, UTC times), the tables still to approve in

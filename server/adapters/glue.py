@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastmcp import Context, FastMCP
 from fastmcp.tools.base import ToolResult
 
-from mysql2ddb.server.adapters.common import WRITES_EXTERNAL, WRITES_WORKSPACE, Deps, McpProgress, in_thread, mapped, result
+from mysql2ddb.server.adapters.common import Deps, McpProgress, annotations, in_thread, mapped, result
 from mysql2ddb.tools.core.errors import WorkflowError
 
 
 def register(app: FastMCP, deps: Deps) -> None:
-    @app.tool(annotations=WRITES_WORKSPACE)
+    @app.tool(annotations=annotations("prepare_glue_job"))
     @mapped
     async def prepare_glue_job(contract_path: str = "contract.json", dsn: str | None = None,
                                rows_per_partition: int = 100_000) -> ToolResult:
@@ -23,7 +23,7 @@ def register(app: FastMCP, deps: Deps) -> None:
         files, _ = await in_thread(prepare, contract, deps.dsn(dsn), deps.workspace, rows_per_partition=rows_per_partition)
         return result(files, artifacts=[files.script, files.module, files.specs])
 
-    @app.tool(annotations=WRITES_EXTERNAL)
+    @app.tool(annotations=annotations("run_glue_job"))
     @mapped
     async def run_glue_job(bucket: str, role_arn: str, secret_id: str | None = None, connection_name: str | None = None,
                            job_name: str = "mysql2ddb-copy", endpoint_url: str | None = None, region: str | None = None,

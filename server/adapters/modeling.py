@@ -9,7 +9,7 @@ from typing import Any, Literal
 from fastmcp import FastMCP
 from fastmcp.tools.base import ToolResult
 
-from mysql2ddb.server.adapters.common import READ_ONLY, WRITES_WORKSPACE, Deps, in_thread, mapped, result
+from mysql2ddb.server.adapters.common import Deps, annotations, in_thread, mapped, result
 from mysql2ddb.tools.modeling import registry as reg
 from mysql2ddb.tools.modeling import steps
 
@@ -21,7 +21,7 @@ def register(app: FastMCP, deps: Deps) -> None:
         reg.save_registry(ws, registry)
         return result(registry, markdown=markdown, artifacts=[ws.uri(reg.ARTIFACT)])
 
-    @app.tool(annotations=WRITES_WORKSPACE)
+    @app.tool(annotations=annotations("build_access_patterns"))
     @mapped
     async def build_access_patterns(growth_factor: float = 1.0, source: Literal["log", "schema"] = "log") -> ToolResult:
         """Build the access-pattern registry (access_patterns.json). source='log' (default): one pattern per
@@ -33,14 +33,14 @@ def register(app: FastMCP, deps: Deps) -> None:
         registry = await in_thread(steps.build_patterns, ws, growth_factor, source)
         return result(registry, artifacts=[ws.uri(reg.ARTIFACT)])
 
-    @app.tool(annotations=READ_ONLY)
+    @app.tool(annotations=annotations("list_access_patterns"))
     @mapped
     async def list_access_patterns() -> ToolResult:
         """The registered access patterns: id, description, kind, entities, RPS peak/average (or 'needs RPS'),
         consistency, latency target, source, their SQL and the keys parsed from it."""
         return result(reg.load_registry(ws))
 
-    @app.tool(annotations=WRITES_WORKSPACE)
+    @app.tool(annotations=annotations("add_access_pattern"))
     @mapped
     async def add_access_pattern(description: str, sql: list[str] | None = None, pattern_id: str | None = None,
                                  kind: Literal["read", "write"] | None = None, entities: list[str] | None = None,
@@ -56,7 +56,7 @@ def register(app: FastMCP, deps: Deps) -> None:
             "rps_peak": rps_peak, "rps_average": rps_average, "consistency": consistency, "latency_ms": latency_ms})
         return saved(registry, markdown=f"Added {pattern.id}. " + registry.summary())
 
-    @app.tool(annotations=WRITES_WORKSPACE)
+    @app.tool(annotations=annotations("edit_access_pattern"))
     @mapped
     async def edit_access_pattern(pattern_id: str, description: str | None = None, sql: list[str] | None = None,
                                   kind: Literal["read", "write"] | None = None, entities: list[str] | None = None,
@@ -71,7 +71,7 @@ def register(app: FastMCP, deps: Deps) -> None:
             "rps_average": rps_average, "consistency": consistency, "latency_ms": latency_ms})
         return saved(registry, markdown=f"Updated {pattern.id}. " + registry.summary())
 
-    @app.tool(annotations=WRITES_WORKSPACE)
+    @app.tool(annotations=annotations("set_pattern_rps"))
     @mapped
     async def set_pattern_rps(pattern_id: str, rps_peak: float, rps_average: float | None = None) -> ToolResult:
         """Record the request rate the user gives for a pattern (requests per second). Without an average
@@ -81,7 +81,7 @@ def register(app: FastMCP, deps: Deps) -> None:
         return saved(registry, markdown=f"{pattern.id}: {pattern.rps_peak} peak / {pattern.rps_average} average "
                                         "requests/s. " + registry.summary())
 
-    @app.tool(annotations=WRITES_WORKSPACE)
+    @app.tool(annotations=annotations("remove_access_pattern"))
     @mapped
     async def remove_access_pattern(pattern_id: str) -> ToolResult:
         """Remove a pattern from the registry (a design mapping it then reports it as unknown)."""
@@ -89,7 +89,7 @@ def register(app: FastMCP, deps: Deps) -> None:
         pattern = reg.remove_pattern(registry, pattern_id)
         return saved(registry, markdown=f"Removed {pattern.id}. " + registry.summary())
 
-    @app.tool(annotations=WRITES_WORKSPACE)
+    @app.tool(annotations=annotations("build_context_document"))
     @mapped
     async def build_context_document() -> ToolResult:
         """Write mcp_context.md, the design brief: application overview, key entities, the access-pattern
@@ -99,7 +99,7 @@ def register(app: FastMCP, deps: Deps) -> None:
         outcome = await in_thread(steps.write_context, ws)
         return result(outcome, artifacts=[ws.uri(outcome.path)])
 
-    @app.tool(annotations=WRITES_WORKSPACE)
+    @app.tool(annotations=annotations("recommend_design"))
     @mapped
     async def recommend_design() -> ToolResult:
         """Build a baseline DynamoDB design from the schema analysis and the registered patterns' SQL
@@ -110,7 +110,7 @@ def register(app: FastMCP, deps: Deps) -> None:
         outcome = await in_thread(steps.recommend, ws)
         return result(outcome, artifacts=[ws.uri(outcome.path), ws.uri("design_validation.json")])
 
-    @app.tool(annotations=WRITES_WORKSPACE)
+    @app.tool(annotations=annotations("generate_contract"))
     @mapped
     async def generate_contract(allow_unapproved: bool = False, dsn: str | None = None) -> ToolResult:
         """Generate contract.json from design.json, mechanically, and validate it (reference JSON Schema,

@@ -13,9 +13,7 @@ from fastmcp.tools.base import ToolResult
 from fastmcp import Context
 from fastmcp.dependencies import CurrentContext
 
-from mysql2ddb.server.adapters.common import (
-    READ_ONLY, WRITES_WORKSPACE, Deps, McpProgress, in_thread, mapped, result,
-)
+from mysql2ddb.server.adapters.common import Deps, McpProgress, annotations, in_thread, mapped, result
 from mysql2ddb.tools.core.errors import ConfigError
 from mysql2ddb.tools.modeling import design_io
 
@@ -39,7 +37,7 @@ def register(app: FastMCP, deps: Deps) -> None:
         ws.write_json(design_io.VALIDATION_ARTIFACT, outcome)
         return outcome
 
-    @app.tool(annotations=WRITES_WORKSPACE)
+    @app.tool(annotations=annotations("submit_design"))
     @mapped
     async def submit_design(design: dict[str, Any], item_sizes: dict[str, Any] | None = None) -> ToolResult:
         """Submit a DynamoDB design (shape: schemas/design.schema.json): tables with partition/sort keys
@@ -56,7 +54,7 @@ def register(app: FastMCP, deps: Deps) -> None:
         outcome = await in_thread(validate, parsed, item_sizes)
         return result(outcome, artifacts=[ws.uri(design_io.DESIGN_ARTIFACT), ws.uri(design_io.VALIDATION_ARTIFACT)])
 
-    @app.tool(annotations=WRITES_WORKSPACE)
+    @app.tool(annotations=annotations("validate_design"))
     @mapped
     async def validate_design(design: dict[str, Any] | None = None,
                               item_sizes: dict[str, Any] | None = None) -> ToolResult:
@@ -69,7 +67,7 @@ def register(app: FastMCP, deps: Deps) -> None:
         outcome = await in_thread(validate, parsed, item_sizes)
         return result(outcome, artifacts=[ws.uri(design_io.VALIDATION_ARTIFACT)])
 
-    @app.tool(annotations=WRITES_WORKSPACE)
+    @app.tool(annotations=annotations("estimate_cost"))
     @mapped
     async def estimate_cost(design: dict[str, Any] | None = None, item_sizes: dict[str, Any] | None = None,
                             target_utilization: float = 0.7) -> ToolResult:
@@ -85,7 +83,7 @@ def register(app: FastMCP, deps: Deps) -> None:
         ws.write_json(design_io.COST_ARTIFACT, report)
         return result(report, artifacts=[ws.uri(design_io.COST_ARTIFACT)])
 
-    @app.tool(annotations=WRITES_WORKSPACE)
+    @app.tool(annotations=annotations("measure_item_sizes"))
     @mapped
     async def measure_item_sizes(design: dict[str, Any] | None = None, dsn: str | None = None,
                                  ctx: Context = CurrentContext()) -> ToolResult:
@@ -107,7 +105,7 @@ def register(app: FastMCP, deps: Deps) -> None:
         ws.write_json(design_io.ITEM_SIZES_ARTIFACT, measured.item_sizes())
         return result(measured, artifacts=[ws.uri(design_io.ITEM_SIZES_ARTIFACT)])
 
-    @app.tool(annotations=READ_ONLY)
+    @app.tool(annotations=annotations("analyze_hot_partitions"))
     @mapped
     async def analyze_hot_partitions(design: dict[str, Any] | None = None,
                                      item_sizes: dict[str, Any] | None = None) -> ToolResult:
@@ -120,7 +118,7 @@ def register(app: FastMCP, deps: Deps) -> None:
         schema, patterns, sizes = inputs(item_sizes)
         return result(await in_thread(run, parsed, schema, patterns, sizes))
 
-    @app.tool(annotations=READ_ONLY)
+    @app.tool(annotations=annotations("design_alternatives"))
     @mapped
     async def design_alternatives(design: dict[str, Any] | None = None,
                                   item_sizes: dict[str, Any] | None = None) -> ToolResult:
@@ -134,7 +132,7 @@ def register(app: FastMCP, deps: Deps) -> None:
         schema, patterns, sizes = inputs(item_sizes)
         return result(await in_thread(run, parsed, patterns, schema, sizes, prices()))
 
-    @app.tool(annotations=WRITES_WORKSPACE)
+    @app.tool(annotations=annotations("render_data_model"))
     @mapped
     async def render_data_model(design: dict[str, Any] | None = None,
                                 item_sizes: dict[str, Any] | None = None) -> ToolResult:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastmcp import FastMCP
 from fastmcp.tools.base import ToolResult
 
-from mysql2ddb.server.adapters.common import READ_ONLY, Deps, mapped, result
+from mysql2ddb.server.adapters.common import Deps, annotations, mapped, result
 from mysql2ddb.tools.usecases.workflow import workflow_status
 
 
 def register(app: FastMCP, deps: Deps) -> None:
-    @app.tool(annotations=READ_ONLY)
+    @app.tool(annotations=annotations("status"))
     @mapped
     async def status() -> ToolResult:
         """Which steps of the migration are done, which gates are approved, which run is in

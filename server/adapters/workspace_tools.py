@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastmcp import FastMCP
 from fastmcp.tools.base import ToolResult
 
-from mysql2ddb.server.adapters.common import READ_ONLY, Deps, mapped, result
+from mysql2ddb.server.adapters.common import Deps, annotations, mapped, result
 
 
 def register(app: FastMCP, deps: Deps) -> None:
@@ -13,7 +13,7 @@ def register(app: FastMCP, deps: Deps) -> None:
     def read_artifact(path: str) -> str:
         return deps.workspace.read_text(path)
 
-    @app.tool(annotations=READ_ONLY)
+    @app.tool(annotations=annotations("list_artifacts"))
     @mapped
     async def list_artifacts() -> ToolResult:
         """List every artifact in the workspace with its resource URI."""

@@ -12,11 +12,14 @@ from typing import Any, Callable, TypeVar
 import typer
 from rich.console import Console
 
-from mysql2ddb.tools.core.errors import ConfigError, Mysql2DdbError
+from mysql2ddb.tools.core.errors import Mysql2DdbError
 from mysql2ddb.tools.core.render import print_rich, to_json
 from mysql2ddb.tools.core.settings import Settings
 from mysql2ddb.tools.core.workspace import Workspace, to_jsonable
+from mysql2ddb.tools.core.access import Caller
 from mysql2ddb.tools.core.db import Dsn
+from mysql2ddb.tools.core.progress import NullProgress
+from mysql2ddb.tools.usecases.request import Request
 
 F = TypeVar("F", bound=Callable[..., Any])
 err_console = Console(stderr=True)
@@ -38,16 +41,13 @@ def workspace() -> Workspace:
     return Workspace(settings().workdir)
 
 
+def request(progress: Any = None) -> Request:
+    """This command's standing: the user's own command line (Caller.CLI)."""
+    return Request(settings(), workspace(), Caller.CLI, progress or NullProgress())
+
+
 def resolve_dsn(dsn: str | None) -> Dsn:
-    s = settings()
-    text = dsn or (s.dsn.get_secret_value() if s.dsn else None)
-    if not text:
-        raise ConfigError(
-            "no database given",
-            where="--dsn",
-            remedy="pass --dsn mysql://user:password@host:port/database or set MYSQL2DDB_DSN",
-        )
-    return Dsn.parse(text, password=s.password())
+    return request().dsn(dsn, where="--dsn")
 
 
 def emit(result: Any, as_json: bool) -> None:
