@@ -265,6 +265,23 @@ def current_sha256(ws: Workspace, gate: str) -> str | None:
     return _contract_hash(data) if gate == "contract" else artifact_sha256(data)
 
 
+GateState = Literal["approved", "stale", "rejected", "feedback", "not asked"]
+
+
+def gate_state(ws: Workspace, gate: str) -> GateState:
+    """The one approval truth: the latest answer for `gate`, and whether it still holds. An approval
+    of an artifact that has changed since (another hash) is `stale`, wherever it is shown."""
+    record = latest_answer(ws, gate)
+    if record is None:
+        return "not asked"
+    if record.decision != "approved":
+        return record.decision
+    current = current_sha256(ws, gate)
+    if record.artifact_sha256 is None or current is None or record.artifact_sha256 != current:
+        return "stale"
+    return "approved"
+
+
 def dumps(view: GateView) -> str:
     return json.dumps({"gate": view.gate, "subject": view.subject, "artifact_sha256": view.artifact_sha256})
 
