@@ -7,10 +7,10 @@ import hmac
 from fastmcp.server.auth.providers.debug import DebugTokenVerifier
 
 
+def token_matches(candidate: str, expected: str) -> bool:
+    """Constant time: how long the comparison takes tells nothing about how much of the token was right."""
+    return hmac.compare_digest(candidate.encode(), expected.encode())
+
+
 def bearer_verifier(token: str) -> DebugTokenVerifier:
-    expected = token.encode()
-
-    def valid(candidate: str) -> bool:
-        return hmac.compare_digest(candidate.encode(), expected)  # constant time
-
-    return DebugTokenVerifier(validate=valid, client_id="mysql2ddb-http")
+    return DebugTokenVerifier(validate=lambda candidate: token_matches(candidate, token), client_id="mysql2ddb-http")

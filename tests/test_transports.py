@@ -1,4 +1,6 @@
-"""The HTTP transport binds 127.0.0.1 and refuses requests without the bearer token."""
+"""The HTTP transport binds 127.0.0.1, refuses requests without the bearer token, and will not start
+without a token or on a non-loopback address taken from the environment (tests/test_security_http.py
+probes the running server as a hostile client)."""
 
 from __future__ import annotations
 
@@ -56,3 +58,12 @@ def test_http_without_a_token_refuses_to_start(tmp_path):
                           env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "MYSQL2DDB_HTTP_TOKEN" in proc.stderr
+
+
+def test_http_refuses_a_non_loopback_bind_from_the_environment(tmp_path):
+    env = {**os.environ, "MYSQL2DDB_HTTP_TOKEN": "t0ken-for-tests", "MYSQL2DDB_HTTP_HOST": "0.0.0.0",
+           "MYSQL2DDB_WORKDIR": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "mysql2ddb", "serve", "--transport", "http"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "MYSQL2DDB_HTTP_HOST" in proc.stderr and "--host" in proc.stderr

@@ -47,7 +47,9 @@ def version() -> None:
 @handle_errors
 def serve(
     transport: str = typer.Option("stdio", "--transport", help="stdio (default) or http"),
-    host: str = typer.Option("127.0.0.1", "--host", help="HTTP bind address"),
+    host: Optional[str] = typer.Option(
+        None, "--host", help="HTTP bind address (default 127.0.0.1; a non-loopback one must be given here)"
+    ),
     port: Optional[int] = typer.Option(None, "--port", help="HTTP port"),
 ) -> None:
     """Run the MCP server (stdio by default; --transport http binds 127.0.0.1 and needs a bearer token)."""
@@ -66,10 +68,21 @@ def serve(
             where="MYSQL2DDB_HTTP_TOKEN",
             remedy="set MYSQL2DDB_HTTP_TOKEN to a long random string; clients send it as 'Authorization: Bearer ...'",
         )
-    from mysql2ddb.server.http_auth import bearer_verifier
+    from starlette.middleware import Middleware
 
-    mcp = create_server(s, auth=bearer_verifier(s.http_token.get_secret_value()))
-    mcp.run(transport="http", host=host, port=port or s.http_port, show_banner=False)
+    from mysql2ddb.server.http_auth import bearer_verifier
+    from mysql2ddb.server.http_guard import GuardPolicy, HttpGuard, bind_warning
+
+    bind, bind_port, token = host or s.http_host, port or s.http_port, s.http_token.get_secret_value()
+    warning = bind_warning(bind, explicit=host is not None)
+    if warning:
+        typer.echo(warning, err=True)
+    guard = Middleware(HttpGuard, policy=GuardPolicy.for_bind(bind, bind_port, token, s.http_allowed_origins))
+    mcp = create_server(s, auth=bearer_verifier(token))
+    # Our guard checks Host/Origin and answers with JSON bodies; FastMCP's own guard would run before it
+    # (it is inserted outermost) and answer bare 421/403, so it is switched off here, not lost.
+    mcp.run(transport="http", host=bind, port=bind_port, show_banner=False,
+            middleware=[guard], host_origin_protection=False)
 
 
 for _module in present_modules(CLI_MODULES):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -25,6 +26,10 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8765
     http_token: SecretStr | None = Field(None, description="bearer token the HTTP transport requires")
+    http_allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="browser origins (comma separated) the HTTP transport accepts besides its own localhost ones",
+    )
 
     prices_file: Path | None = Field(None, description="override for the DynamoDB price sheet")
     log_level: str = "INFO"
@@ -32,6 +37,13 @@ class Settings(BaseSettings):
         1_000_000, description="tables above this many estimated rows get an estimated count, marked so"
     )
     mcp_servers_file: Path | None = Field(None, description="downstream MCP servers, mcpServers JSON shape")
+
+    @field_validator("http_allowed_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):  # from the environment: "http://a:1, http://b:2"
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     def password(self) -> str | None:
         if self.mysql_password is not None:
