@@ -12,6 +12,9 @@ from mysql2ddb.tools.core.errors import WorkflowError
 from mysql2ddb.tools.core.workspace import Workspace
 from mysql2ddb.tools.execution.checkpoint import TableState
 from mysql2ddb.tools.execution.rundir import RunDir
+from mysql2ddb.tools.core.access import Caller
+from mysql2ddb.tools.core.approvals import record_approval
+from mysql2ddb.tools.modeling.gate_views import current_sha256
 from mysql2ddb.tools.usecases.workflow import require, workflow_status
 
 
@@ -20,17 +23,58 @@ def test_empty_workspace_starts_with_schema_analysis(tmp_path):
     assert status.next_step == "schema analysed" and status.next_tool == "analyze_schema"
 
 
+def _approve(ws: Workspace, gate: str) -> None:
+    record_approval(ws, gate, None, "approved", None, None, current_sha256(ws, gate), via="test")
+
+
+def _modeled(ws: Workspace, *, source: str = "log") -> None:
+    ws.write_json("analysis/schema.json", {})
+    if source == "log":
+        ws.write_json("analysis/query_log.json", {})
+    ws.write_json("access_patterns.json", {"patterns": [{"id": "AP1", "source": source, "rps_peak": 5.0}]})
+    _approve(ws, "requirements")
+    ws.write_json("design.json", {"tables": [{"name": "Films"}, {"name": "Actors"}]})
+
+
 def test_table_gates_follow_the_design_and_out_of_order_is_refused(tmp_path):
     ws = Workspace(tmp_path)
-    for rel in ("analysis/schema.json", "analysis/query_log.json", "access_patterns.json"):
-        ws.write_json(rel, {})
-    ws.write_json("design.json", {"tables": [{"name": "Films"}, {"name": "Actors"}]})
-    ws.write_json("approvals.json", {"records": [{"gate": "requirements", "decision": "approved"}]})
+    _modeled(ws)
     status = workflow_status(ws)
     assert status.next_step == "table Films approved"
+    assert status.next_tool == "review_gate(gate='table:Films')"
     with pytest.raises(WorkflowError) as info:
         require(ws, "contract approved", for_what="migrate")
     assert "review_gate" in info.value.remedy
+
+
+def test_schema_only_path_skips_the_log_and_asks_for_rates(tmp_path):
+    ws = Workspace(tmp_path)
+    ws.write_json("analysis/schema.json", {})
+    status = workflow_status(ws)
+    assert status.next_step == "query log analysed" and "source='schema'" in status.steps[1].detail
+    ws.write_json("access_patterns.json", {"patterns": [{"id": "AP1", "source": "schema", "rps_peak": None}]})
+    status = workflow_status(ws)
+    log_step = next(s for s in status.steps if s.name == "query log analysed")
+    assert log_step.state == "skipped"
+    assert status.next_tool == "set_pattern_rps(pattern_id='AP1', rps_peak=<from the user>)"
+    assert status.next_command == "mysql2ddb model patterns set-rps AP1 --peak <rate>"
+
+
+def test_a_changed_design_makes_its_approvals_stale(tmp_path):
+    ws = Workspace(tmp_path)
+    _modeled(ws, source="schema")
+    for gate in ("table:Films", "table:Actors", "design"):
+        _approve(ws, gate)
+    assert workflow_status(ws).next_step == "contract generated"
+    ws.write_json("design.json", {"tables": [{"name": "Films", "purpose": "changed"}, {"name": "Actors"}]})
+    status = workflow_status(ws)
+    assert status.next_step == "table Films approved"
+    films = next(s for s in status.steps if s.name == "table Films approved")
+    assert films.state == "stale" and "changed" in films.detail
+    cli = workflow_status(ws, Caller.CLI)
+    assert cli.summary().endswith("run `mysql2ddb gates approve table:Films`.")
+    assert "review_gate(gate='table:Films')" in status.summary()
+    assert "REQUEST_" not in status.model_dump_json()
 
 
 async def test_status_tool_and_cli_agree(mcp_client, settings):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from mysql2ddb.server.cli.common import JsonOpt, emit, handle_errors, workspace
-from mysql2ddb.tools.usecases.workflow import workflow_status
+from mysql2ddb.server.cli.common import JsonOpt, emit, handle_errors, request
+from mysql2ddb.tools.usecases import workflow
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     @handle_errors
     def status(as_json: bool = JsonOpt) -> None:
-        """Where the migration stands and what comes next."""
-        emit(workflow_status(workspace()), as_json)
+        """Where the migration stands and the exact command to run next."""
+        emit(workflow.status(request()), as_json)

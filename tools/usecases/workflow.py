@@ -1,29 +1,44 @@
-"""Where a migration stands, read from the workspace itself (artifacts, approvals, runs), so
-the state survives a restart and cannot disagree with what is on disk.
+"""Where a migration stands, derived from the workspace alone (artifacts, approvals, runs), so the
+state survives a restart and cannot disagree with what is on disk. One derivation serves every path
+(query log, schema only, CLI only, chat) and both front ends:
 
-`workflow_status` tells the assistant and the user which steps are done and what comes next;
-`require` is what tools call to refuse an out-of-order step with a remedy naming the missing one.
+- a step is `done`, `skipped` (on purpose: no query log when the patterns came from the schema),
+  `stale` (approved, but the artifact changed since) or `pending`;
+- the next step is the first pending or stale one, named as an MCP tool call for the assistant and
+  as a CLI command for a person, never as an internal code.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 
+from mysql2ddb.tools.core.access import Caller
 from mysql2ddb.tools.core.errors import WorkflowError
 from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.core.workspace import Workspace
+
+if TYPE_CHECKING:
+    from mysql2ddb.tools.usecases.request import Request
+
+StepState = Literal["done", "skipped", "stale", "pending"]
 
 
 class Step(BaseModel):
     name: str
     stage: str
-    done: bool
+    state: StepState
     detail: str = ""
-    tool: str
-    cli: str
+    tool: str  # the MCP tool call that does it
+    cli: str  # the CLI command that does it
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def done(self) -> bool:
+        return self.state in ("done", "skipped")
 
 
 class WorkflowStatus(BaseModel):
@@ -31,41 +46,51 @@ class WorkflowStatus(BaseModel):
     steps: list[Step]
     next_step: str | None
     next_tool: str | None
+    next_command: str | None
+    audience: Caller = Caller.MCP
     runs: list[dict] = []
 
     def summary(self) -> str:
         if self.next_step is None:
             return "Every step is done: the migration is verified."
-        return f"Next: **{self.next_step}** (tool `{self.next_tool}`)."
+        step = next(s for s in self.steps if s.name == self.next_step)
+        why = f" ({step.detail})" if step.state == "stale" else ""
+        if self.audience is Caller.CLI:
+            return f"Next: **{self.next_step}**{why}: run `{self.next_command}`."
+        return f"Next: **{self.next_step}**{why}: call `{self.next_tool}`."
 
     def tables(self) -> list[Table]:
-        rows = [[s.stage, s.name, "done" if s.done else "", s.detail, s.tool] for s in self.steps]
-        out = [Table("Migration status", ["stage", "step", "state", "detail", "tool"], rows)]
+        how = "command" if self.audience is Caller.CLI else "tool"
+        rows = [[s.stage, s.name, s.state, s.detail, s.cli if self.audience is Caller.CLI else s.tool]
+                for s in self.steps]
+        out = [Table("Migration status", ["stage", "step", "state", "detail", how], rows)]
         if self.runs:
             out.append(Table("Runs", ["run", "state", "tables", "items written"],
                              [[r["run_id"], r["state"], r["tables"], f"{r['written']:,}"] for r in self.runs]))
         return out
 
 
-def _approvals(ws: Workspace) -> list[dict]:
-    if not ws.exists("approvals.json"):
-        return []
-    data = ws.read_json("approvals.json")
-    return data.get("records", data) if isinstance(data, dict) else data
+@dataclass
+class _Facts:
+    """What the workspace holds, read once."""
 
+    ws: Workspace
 
-def _latest_decision(ws: Workspace, gate: str) -> str | None:
-    decision = None
-    for record in _approvals(ws):
-        if record.get("gate") == gate:
-            decision = record.get("decision")
-    return decision
+    def has(self, rel: str) -> bool:
+        return self.ws.exists(rel)
 
+    def json(self, rel: str) -> dict:
+        try:
+            data = self.ws.read_json(rel) if self.ws.exists(rel) else {}
+        except (ValueError, UnicodeDecodeError):
+            return {}
+        return data if isinstance(data, dict) else {}
 
-def _design_tables(ws: Workspace) -> list[str]:
-    if not ws.exists("design.json"):
-        return []
-    return [t.get("name") for t in ws.read_json("design.json").get("tables", [])]
+    def patterns(self) -> list[dict]:
+        return [p for p in self.json("access_patterns.json").get("patterns", []) if isinstance(p, dict)]
+
+    def design_tables(self) -> list[str]:
+        return [t.get("name") for t in self.json("design.json").get("tables", []) if isinstance(t, dict)]
 
 
 def _runs(ws: Workspace) -> list[dict]:
@@ -88,49 +113,94 @@ def _runs(ws: Workspace) -> list[dict]:
     return runs
 
 
-def _gate_step(ws: Workspace, gate: str) -> tuple[bool, str]:
-    decision = _latest_decision(ws, gate)
-    return decision == "approved", decision or "not asked yet"
+_GATE_WORDS = {"approved": "done", "stale": "stale"}
 
 
-def workflow_status(ws: Workspace) -> WorkflowStatus:
-    checks: list[tuple[str, str, Callable[[], tuple[bool, str]], str, str]] = [
-        ("analysis", "schema analysed", lambda: (ws.exists("analysis/schema.json"), "analysis/schema.json"),
-         "analyze_schema", "mysql2ddb analyze schema"),
-        ("analysis", "query log analysed", lambda: (ws.exists("analysis/query_log.json"), "analysis/query_log.json"),
-         "analyze_query_log", "mysql2ddb analyze log"),
-        ("modeling", "access patterns registered", lambda: (ws.exists("access_patterns.json"), "access_patterns.json"),
-         "build_access_patterns", "mysql2ddb model patterns build"),
-        ("modeling", "requirements confirmed", lambda: _gate_step(ws, "requirements"),
-         "review_gate(gate='requirements')", "mysql2ddb gates approve requirements"),
-        ("modeling", "design submitted", lambda: (ws.exists("design.json"), "design.json"),
-         "submit_design / recommend_design", "mysql2ddb model recommend"),
+def _gate(ws: Workspace, name: str, gate: str) -> Step:
+    from mysql2ddb.tools.modeling.gate_views import gate_state
+
+    answer = gate_state(ws, gate)
+    state: StepState = _GATE_WORDS.get(answer, "pending")  # type: ignore[assignment]
+    detail = {"stale": "approved before the artifact changed: review it again",
+              "rejected": "rejected: revise it, then ask again", "feedback": "feedback given: revise, then ask again",
+              }.get(answer, answer)
+    return Step(name=name, stage="modeling", state=state, detail=detail,
+                tool=f"review_gate(gate='{gate}')", cli=f"mysql2ddb gates approve {gate}")
+
+
+def _artifact(name: str, stage: str, present: bool, rel: str, tool: str, cli: str) -> Step:
+    return Step(name=name, stage=stage, state="done" if present else "pending", detail=rel if present else "",
+                tool=tool, cli=cli)
+
+
+def _analysis_steps(facts: _Facts) -> list[Step]:
+    patterns = facts.patterns()
+    from_schema_only = bool(patterns) and not any(p.get("source") == "log" for p in patterns)
+    log = _artifact("query log analysed", "analysis", facts.has("analysis/query_log.json"),
+                    "analysis/query_log.json", "analyze_query_log(paths=['<general or slow log>'])",
+                    "mysql2ddb analyze log <general or slow log>")
+    if log.state == "pending" and from_schema_only:
+        log = log.model_copy(update={"state": "skipped", "detail": "no query log: patterns come from the schema"})
+    elif log.state == "pending":
+        log = log.model_copy(update={"detail": "or, without a log: build_access_patterns(source='schema')"})
+    missing_rps = [p.get("id") for p in patterns if p.get("rps_peak") is None]
+    rates = Step(name="rates known for every pattern", stage="modeling",
+                 state="pending" if missing_rps or not patterns else "done",
+                 detail=f"no peak rate for {', '.join(map(str, missing_rps))}" if missing_rps else "",
+                 tool=f"set_pattern_rps(pattern_id='{missing_rps[0]}', rps_peak=<from the user>)" if missing_rps
+                 else "set_pattern_rps", cli=f"mysql2ddb model patterns set-rps {missing_rps[0]} --peak <rate>"
+                 if missing_rps else "mysql2ddb model patterns set-rps")
+    return [
+        _artifact("schema analysed", "analysis", facts.has("analysis/schema.json"), "analysis/schema.json",
+                  "analyze_schema", "mysql2ddb analyze schema"),
+        log,
+        _artifact("access patterns registered", "modeling", bool(patterns), "access_patterns.json",
+                  "build_access_patterns" + ("(source='schema')" if log.state == "pending" else ""),
+                  "mysql2ddb model patterns build"),
+        rates,
     ]
-    for table in _design_tables(ws):
-        gate = f"table:{table}"
-        checks.append(("modeling", f"table {table} approved", lambda g=gate: _gate_step(ws, g),
-                       f"review_gate(gate='{gate}')", f"mysql2ddb gates approve {gate}"))
-    checks += [
-        ("modeling", "design approved", lambda: _gate_step(ws, "design"),
-         "review_gate(gate='design')", "mysql2ddb gates approve design"),
-        ("modeling", "contract generated", lambda: (ws.exists("contract.json"), "contract.json"),
-         "generate_contract", "mysql2ddb model contract"),
-        ("modeling", "contract approved", lambda: _gate_step(ws, "contract"),
-         "review_gate(gate='contract')", "mysql2ddb gates approve contract"),
-    ]
-    steps = []
-    for stage, name, check, tool, cli in checks:
-        done, detail = check()
-        steps.append(Step(name=name, stage=stage, done=done, detail=detail, tool=tool, cli=cli))
+
+
+def _execution_step(runs: list[dict]) -> Step:
+    last = runs[-1] if runs else None
+    if last and last["state"] == "verified":
+        return Step(name="migration verified", stage="execution", state="done", detail=f"run {last['run_id']}",
+                    tool="migrate", cli="mysql2ddb migrate contract.json")
+    if last and last["state"].startswith("in progress"):
+        return Step(name="migration verified", stage="execution", state="pending",
+                    detail=f"run {last['run_id']} was interrupted: resume it",
+                    tool=f"migrate(resume_run_id='{last['run_id']}', confirm=true) after the user agrees",
+                    cli=f"mysql2ddb migrate contract.json --resume {last['run_id']}")
+    detail = f"run {last['run_id']}: {last['state']}" if last else "no run yet"
+    return Step(name="migration verified", stage="execution", state="pending", detail=detail,
+                tool="migrate(dry_run=true), then migrate(confirm=true) after the user agrees",
+                cli="mysql2ddb migrate contract.json --dry-run, then --yes")
+
+
+def workflow_status(ws: Workspace, caller: Caller = Caller.MCP) -> WorkflowStatus:
+    facts = _Facts(ws)
+    steps = _analysis_steps(facts)
+    steps.append(_gate(ws, "requirements confirmed", "requirements"))
+    steps.append(_artifact("design submitted", "modeling", facts.has("design.json"), "design.json",
+                           "recommend_design (or submit_design)", "mysql2ddb model recommend"))
+    steps += [_gate(ws, f"table {t} approved", f"table:{t}") for t in facts.design_tables()]
+    steps.append(_gate(ws, "design approved", "design"))
+    steps.append(_artifact("contract generated", "modeling", facts.has("contract.json"), "contract.json",
+                           "generate_contract", "mysql2ddb model contract"))
+    steps.append(_gate(ws, "contract approved", "contract"))
     runs = _runs(ws)
-    verified = any(r["state"] == "verified" for r in runs)
-    steps.append(Step(name="migration verified", stage="execution", done=verified,
-                      detail=runs[-1]["state"] if runs else "no run yet", tool="migrate", cli="mysql2ddb migrate"))
+    steps.append(_execution_step(runs))
     pending = next((s for s in steps if not s.done), None)
     return WorkflowStatus(
-        workdir=str(ws.root), steps=steps, runs=runs,
+        workdir=str(ws.root), steps=steps, runs=runs, audience=caller,
         next_step=pending.name if pending else None, next_tool=pending.tool if pending else None,
+        next_command=pending.cli if pending else None,
     )
+
+
+def status(req: "Request") -> WorkflowStatus:
+    """The `status` use case: the state, worded for the caller (tool calls or commands)."""
+    return workflow_status(req.workspace, req.caller)
 
 
 def require(ws: Workspace, step_name: str, *, for_what: str) -> None:
@@ -140,7 +210,7 @@ def require(ws: Workspace, step_name: str, *, for_what: str) -> None:
     if step is None or step.done:
         return
     raise WorkflowError(
-        f"{for_what} needs '{step_name}' first",
+        f"{for_what} needs '{step_name}' first" + (f" ({step.detail})" if step.state == "stale" else ""),
         where=f"workflow ({ws.root})",
-        remedy=f"run `{step.tool}` (CLI: `{step.cli}`), then retry",
+        remedy=f"call `{step.tool}` (CLI: `{step.cli}`), then retry",
     )
