@@ -66,7 +66,7 @@ async def follow_status(chat: Client, facts: dict[str, object], database: str, e
         text = status["next_tool"]
         if text.startswith("analyze_query_log") and facts.get("<general or slow log>") is None:
             step = next(s for s in status["steps"] if s["name"] == status["next_step"])
-            text = step["detail"].split(": ", 1)[1]  # the user has no log: the alternative status offers
+            text = step["alternative_tool"]  # the user has no log: the alternative status offers
         tool, args = parse_call(text, facts)
         if tool == "migrate" and not refused_once:
             # the assistant forgets to ask: refused, and nothing is written

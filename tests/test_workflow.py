@@ -51,7 +51,9 @@ def test_schema_only_path_skips_the_log_and_asks_for_rates(tmp_path):
     ws = Workspace(tmp_path)
     ws.write_json("analysis/schema.json", {})
     status = workflow_status(ws)
-    assert status.next_step == "query log analysed" and "source='schema'" in status.steps[1].detail
+    assert status.next_step == "query log analysed"
+    assert status.steps[1].alternative_tool == "build_access_patterns(source='schema')"
+    assert "(or `build_access_patterns(source='schema')`)" in status.summary()
     ws.write_json("access_patterns.json", {"patterns": [{"id": "AP1", "source": "schema", "rps_peak": None}]})
     status = workflow_status(ws)
     log_step = next(s for s in status.steps if s.name == "query log analysed")

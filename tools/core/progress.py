@@ -81,21 +81,6 @@ class RichProgress:
         self._bars.stop()
 
 
-class MultiProgress:
-    """Fan one update out to several sinks."""
-
-    def __init__(self, *sinks: ProgressSink):
-        self._sinks = sinks
-
-    def update(self, task: str, done: float, total: float | None = None, message: str | None = None) -> None:
-        for sink in self._sinks:
-            sink.update(task, done, total, message)
-
-    def close(self) -> None:
-        for sink in self._sinks:
-            sink.close()
-
-
 def terminal_progress(quiet: bool = False) -> ProgressSink:
     """The CLI's sink: a rich bar on a terminal, plain lines in CI or when piped."""
     import os

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence
+from typing import Any, Sequence
 
 from mysql2ddb.tools.core.workspace import to_jsonable
 
@@ -16,10 +16,6 @@ class Table:
     title: str
     headers: Sequence[str]
     rows: Sequence[Sequence[Any]] = field(default_factory=list)
-
-
-class Renderable(Protocol):
-    def tables(self) -> list[Table]: ...
 
 
 def _cell(value: Any) -> str:
@@ -69,6 +65,9 @@ def print_rich(result: Any, console: Any = None) -> None:
         else:  # piped or captured: the text as written, greppable
             console.print(text, markup=False)
     for table in result.tables():
+        if not console.is_terminal:  # piped to a file or a CI log: every cell whole, one row a line
+            console.print(markdown_table(table) + "\n", markup=False, soft_wrap=True, highlight=False)
+            continue
         rich_table = RichTable(title=table.title)
         for header in table.headers:
             rich_table.add_column(str(header))

@@ -34,6 +34,8 @@ class Step(BaseModel):
     detail: str = ""
     tool: str  # the MCP tool call that does it
     cli: str  # the CLI command that does it
+    alternative_tool: str | None = None  # another way to the same place (no query log: patterns from the schema)
+    alternative_cli: str | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -56,8 +58,10 @@ class WorkflowStatus(BaseModel):
         step = next(s for s in self.steps if s.name == self.next_step)
         why = f" ({step.detail})" if step.state == "stale" else ""
         if self.audience is Caller.CLI:
-            return f"Next: **{self.next_step}**{why}: run `{self.next_command}`."
-        return f"Next: **{self.next_step}**{why}: call `{self.next_tool}`."
+            other = f" (or `{step.alternative_cli}`)" if step.alternative_cli else ""
+            return f"Next: **{self.next_step}**{why}: run `{self.next_command}`{other}."
+        other = f" (or `{step.alternative_tool}`)" if step.alternative_tool else ""
+        return f"Next: **{self.next_step}**{why}: call `{self.next_tool}`{other}."
 
     def tables(self) -> list[Table]:
         how = "command" if self.audience is Caller.CLI else "tool"
@@ -142,7 +146,9 @@ def _analysis_steps(facts: _Facts) -> list[Step]:
     if log.state == "pending" and from_schema_only:
         log = log.model_copy(update={"state": "skipped", "detail": "no query log: patterns come from the schema"})
     elif log.state == "pending":
-        log = log.model_copy(update={"detail": "or, without a log: build_access_patterns(source='schema')"})
+        log = log.model_copy(update={"detail": "no log? build the patterns from the schema instead",
+                                     "alternative_tool": "build_access_patterns(source='schema')",
+                                     "alternative_cli": "mysql2ddb model patterns build --from-schema"})
     missing_rps = [p.get("id") for p in patterns if p.get("rps_peak") is None]
     rates = Step(name="rates known for every pattern", stage="modeling",
                  state="pending" if missing_rps or not patterns else "done",
