@@ -24,6 +24,14 @@ def analyses(capture_dir) -> dict[str, LogAnalysis]:
     return {kind: analyze_logs([capture_dir / name]) for kind, name in FILES.items()}
 
 
+@pytest.fixture
+def settings(workdir, capture_dir):
+    """The MCP server may read the shared capture (MYSQL2DDB_READ_DIRS), as a user would allow it."""
+    from mysql2ddb.tools.core.settings import Settings
+
+    return Settings(workdir=workdir, read_dirs=[capture_dir])
+
+
 @pytest.fixture(scope="module")
 def candidates(sakila_dir):
     return statement_candidates(sakila_dir / "workload.py")

@@ -120,3 +120,15 @@ def test_path_is_a_directory(tmp_path: Path):
     with pytest.raises(InputError) as err:
         analyze_logs([tmp_path])
     assert "directory" in err.value.why
+
+
+def test_lines_are_quoted_only_when_asked(tmp_path):
+    """The CLI quotes the offending line (the user's own file); by default (MCP) nothing of it is shown."""
+    text = write(tmp_path, "notes.txt", "token=hunter2\nthis is not a log\n")
+    for fmt in ("auto", "general", "slow"):
+        with pytest.raises(InputError) as err:
+            analyze_logs([text], fmt)
+        assert "hunter2" not in str(err.value) and err.value.where == f"{text}:1"
+    with pytest.raises(InputError) as err:
+        analyze_logs([text], quote_lines=True)
+    assert "token=hunter2" in err.value.why

@@ -1,4 +1,5 @@
-"""`mysql2ddb analyze schema|log`: the analysis commands, each in its own module."""
+"""`mysql2ddb analyze schema|log`: the analysis commands, each in its own module (policy and input
+resolution in tools/usecases/analysis.py)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """`mysql2ddb analyze schema --dsn DSN [--json]`: the live schema with measured cardinality.
 
 Read-only on the database; writes analysis/schema.json and the two markdown reports into the
-workspace. Progress goes to stderr so `--json` output on stdout stays clean."""
+workspace. Progress goes to stderr so `--json` output on stdout stays clean. Inputs and policy:
+tools/usecases/analysis.py."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from typing import Optional
 
 import typer
 
-from mysql2ddb.server.cli.common import DsnOpt, JsonOpt, emit, handle_errors, resolve_dsn, settings, workspace
+from mysql2ddb.server.cli.common import DsnOpt, JsonOpt, emit, handle_errors, request
 from mysql2ddb.tools.core.progress import terminal_progress
 from mysql2ddb.tools.core.render import print_rich
+from mysql2ddb.tools.usecases import analysis as usecase
 
 
 def register(analyze_app: typer.Typer) -> None:
@@ -28,19 +30,14 @@ def register(analyze_app: typer.Typer) -> None:
     ) -> None:
         """Analyse the live schema: types, keys, indexes, views, triggers, row counts, relationships
         with measured cardinality, key skew. Writes analysis/schema.json and two markdown reports."""
-        from mysql2ddb.tools.analysis.schema import analyze_schema, write_schema_artifacts
-
-        target = resolve_dsn(dsn)
-        limit = threshold if threshold is not None else settings().exact_count_threshold
         progress = terminal_progress(quiet=as_json)
+        req = request(progress)
         try:
-            analysis = asyncio.run(analyze_schema(target, progress=progress, exact_count_threshold=limit))
+            out = asyncio.run(usecase.analyze_schema(req, dsn, exact_count_threshold=threshold))
         finally:
             progress.close()
-        ws = workspace()
-        paths = write_schema_artifacts(analysis, ws)
         if as_json:
-            emit(analysis, as_json=True)
+            emit(out.result, as_json=True)
             return
-        print_rich(analysis.report())
-        typer.echo("Artifacts: " + ", ".join(str(ws.path(p)) for p in paths))
+        print_rich(out.result.report())
+        typer.echo("Artifacts: " + ", ".join(str(req.workspace.path(p)) for p in out.artifacts))

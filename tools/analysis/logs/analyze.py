@@ -7,7 +7,8 @@ performance_schema digest table; `write_log_artifacts` writes `analysis/query_lo
 
 Bad input is an InputError naming the file and line with a remedy (a missing, empty, binary or
 unrecognisable file, a file that is mostly unreadable, logs without a statement); when most of
-it is readable the result is returned with `partial` set and the problems listed.
+it is readable the result is returned with `partial` set and the problems listed. Errors and
+problems quote the offending line only with `quote_lines` (the CLI; readers.py says why).
 """
 
 from __future__ import annotations
@@ -32,13 +33,13 @@ MAX_BAD_SHARE = 0.5  # more unreadable lines than this share: not this kind of l
 _PARSERS = {"general": parse_general, "slow": parse_slow}
 
 
-def _formats(paths: list[Path], fmt: str) -> str:
+def _formats(paths: list[Path], fmt: str, quote_lines: bool) -> str:
     if fmt not in ("auto", *FORMATS):
         raise InputError(f"unknown format {fmt!r}", where="--format", remedy="use auto, general, slow or digest")
     found: dict[str, list[str]] = {}
     for path in paths:
         try:
-            kind = detect_format(path)
+            kind = detect_format(path, quote_lines)
         except InputError:
             if fmt == "auto":
                 raise
@@ -78,13 +79,15 @@ def _finish(analysis: LogAnalysis, problems: Problems) -> LogAnalysis:
     return analysis
 
 
-def analyze_logs(paths: Sequence[Path | str], fmt: str = "auto", *, progress: Any = None) -> LogAnalysis:
-    """Access patterns of the given logs (one format; plain or .gz), streamed."""
+def analyze_logs(paths: Sequence[Path | str], fmt: str = "auto", *, progress: Any = None,
+                 quote_lines: bool = False) -> LogAnalysis:
+    """Access patterns of the given logs (one format; plain or .gz), streamed. `quote_lines`: errors
+    and problems may quote the offending line (only for files the caller may show, the CLI's)."""
     files = [Path(p) for p in paths]
     if not files:
         raise InputError("no log file given", where="analyze log", remedy="name one or more log files")
-    kind = _formats(files, fmt)
-    problems = Problems()
+    kind = _formats(files, fmt, quote_lines)
+    problems = Problems(quote_lines)
     if kind == "digest":
         return _digest_files(files, problems, progress)
     agg = Aggregator()

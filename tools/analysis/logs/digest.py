@@ -165,7 +165,8 @@ def read_digest_file(reader: LineReader, builder: DigestBuilder, problems: Probl
             builder.add(dict(zip(header, values)), n)
         except ValueError as exc:
             problems.bad_lines += 1
-            problems.add(reader.name, n, f"unreadable row ({exc}); skipped")
+            why = str(exc) if problems.quote_lines else "a number column holds something else"  # exc quotes it
+            problems.add(reader.name, n, f"unreadable row ({why}); skipped")
 
 
 def _tsv(line: str) -> list[str]:

@@ -99,7 +99,8 @@ class _Dispatch:
         for n, line in extra:
             if line.strip():
                 self.problems.bad_lines += 1
-                self.problems.add(self.name, n, f"unexpected text, not part of a statement: {line[:60]!r}; skipped")
+                self.problems.add(self.name, n, f"unexpected text, not part of a statement"
+                                                   f"{self.problems.quoted(line)}; skipped")
         return text
 
     def _sql_prepared(self, conn: str, text: str) -> None:
@@ -171,7 +172,7 @@ def parse_general(reader: LineReader, tracker: Tracker, clock: Clock, problems: 
                     extra.append((n, line))
                 elif line.strip():
                     problems.bad_lines += 1
-                    problems.add(reader.name, n, f"not a general-log entry: {line[:60]!r}; skipped")
+                    problems.add(reader.name, n, f"not a general-log entry{problems.quoted(line)}; skipped")
                 continue
             if cmd:
                 if extra is None and cmd == "Query" and not pending and text[:1] in _PLAIN_FIRST:

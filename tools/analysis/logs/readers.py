@@ -1,6 +1,12 @@
 """Reading log files: plain or gzip, line by line (never the whole file), with the format
 detected from the first lines, and every unreadable part recorded as a problem (file, line,
-reason) instead of being skipped silently."""
+reason) instead of being skipped silently.
+
+Quoting policy: errors and problems name the file and line and say what is wrong; they quote the
+offending line (its first 60-80 characters) only when `quote_lines` is set (off by default),
+which the use case does for the CLI (the user's own files). Over MCP a "log" may be any file the
+assistant points at (a copy of /etc/passwd in an allowed directory), so nothing of its content
+goes into an error: the file name, line number and remedy are enough to look it up."""
 
 from __future__ import annotations
 
@@ -31,10 +37,15 @@ _SLOW_MARK = re.compile(r"^# (?:Time|User@Host|Query_time|Thread_id):")
 class Problems:
     """Problems of one analysis: the first MAX_PROBLEMS kept, all counted."""
 
-    def __init__(self) -> None:
+    def __init__(self, quote_lines: bool = False) -> None:
         self.items: list[Problem] = []
         self.total = 0
         self.bad_lines = 0
+        self.quote_lines = quote_lines
+
+    def quoted(self, text: str, limit: int = 60) -> str:
+        """`: 'the text'` for a reason when lines may be quoted, else nothing (see the module doc)."""
+        return f": {text[:limit]!r}" if self.quote_lines else ""
 
     def add(self, file: str, line: int | None, reason: str) -> None:
         self.total += 1
@@ -79,8 +90,9 @@ def sniff(path: Path, lines: int = SNIFF_LINES) -> list[str]:
         raw.close()
 
 
-def detect_format(path: Path) -> str:
-    """general | slow | digest, from the first lines; InputError when none fits."""
+def detect_format(path: Path, quote_lines: bool = False) -> str:
+    """general | slow | digest, from the first lines; InputError when none fits (quoting the first
+    line only with `quote_lines`)."""
     head = sniff(path)
     if not any(line.strip() for line in head):
         raise InputError("the file is empty", where=str(path),
@@ -94,7 +106,9 @@ def detect_format(path: Path) -> str:
         return "slow"
     if any(_GENERAL_ENTRY.match(line) or _GENERAL_HEADER.match(line) for line in head):
         return "general"
-    raise InputError(f"unknown log format (first line: {first[:80]!r})", where=f"{path}:1", remedy=FORMAT_REMEDY)
+    shown = f"first line: {first[:80]!r}" if quote_lines else ("the first lines hold no general-log entry, "
+                                                               "slow-log header or digest export header")
+    raise InputError(f"unknown log format ({shown})", where=f"{path}:1", remedy=FORMAT_REMEDY)
 
 
 class LineReader:

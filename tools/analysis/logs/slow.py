@@ -9,7 +9,8 @@
     SELECT ... (possibly over several lines);
 
 `SET timestamp=` gives the entry's time (epoch seconds); `use db;` lines are noise. A header
-line that cannot be read is reported (file, line) and its entry counted without measurements.
+line that cannot be read is reported (file, line) and its entry counted without measurements; a
+file without any entry header is not a slow log and all its lines are reported unreadable.
 """
 
 from __future__ import annotations
@@ -69,9 +70,11 @@ def parse_slow(reader: LineReader, tracker: Tracker, clock: Clock, problems: Pro
         if sql:
             tracker.statement(e.conn, e.ts, sql, e.metrics)
 
+    marks = 0  # entry headers seen: a file with none is not a slow log (forced with format=slow)
     for base, lines in reader.batches():
         for n, line in enumerate(lines, base):
             if line[:1] == "#":
+                marks += line.startswith(("# Time:", "# User@Host:", "# Query_time:", "# Thread_id:"))
                 if line.startswith("# Time:"):
                     finish(entry)
                     ts = clock.parse(line[7:].strip()) or ts
@@ -93,8 +96,8 @@ def parse_slow(reader: LineReader, tracker: Tracker, clock: Clock, problems: Pro
                         entry.metrics = _metrics(line)
                     except (ValueError, IndexError):
                         problems.bad_lines += 1
-                        problems.add(reader.name, n, f"unreadable measurements {line[:70]!r}: the entry is counted "
-                                                     "without them")
+                        problems.add(reader.name, n, f"unreadable measurements{problems.quoted(line, 70)}; the entry "
+                                                     "is counted without them")
                 elif line.startswith("# Thread_id:"):
                     found = _thread_id(line)
                     if found is not None:
@@ -109,7 +112,7 @@ def parse_slow(reader: LineReader, tracker: Tracker, clock: Clock, problems: Pro
                         ts = entry.ts = int(line[14:].rstrip(";").strip())
                     except ValueError:
                         problems.bad_lines += 1
-                        problems.add(reader.name, n, f"unreadable timestamp {line[:60]!r}")
+                        problems.add(reader.name, n, f"unreadable timestamp{problems.quoted(line)}")
                     continue
                 if line.startswith(("use ", "USE ")) and line.rstrip().endswith(";") and "\t" not in line:
                     noise["USE"] += 1
@@ -119,4 +122,9 @@ def parse_slow(reader: LineReader, tracker: Tracker, clock: Clock, problems: Pro
             elif is_header(line):
                 continue
             entry.lines.append(line)
+    if not marks and entry.lines:  # its text would all be one "statement": refuse the file instead
+        problems.bad_lines += reader.lines
+        problems.add(reader.name, 1, "no slow-log entry header ('# Query_time:' line) anywhere: this is not a slow "
+                                     "query log")
+        return
     finish(entry)
