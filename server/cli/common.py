@@ -11,6 +11,7 @@ from typing import Any, Callable, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from mysql2ddb.tools.core.errors import Mysql2DdbError
 from mysql2ddb.tools.core.render import print_rich, to_json
@@ -66,8 +67,9 @@ def handle_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except Mysql2DdbError as exc:
-            err_console.print(f"[bold red]error[/] [cyan]{exc.where}[/]: {exc.why}")
-            err_console.print(f"[bold]remedy[/]: {exc.remedy}")
+            # our text as written: '[mysqld]' or ':x:' in a message is not markup or an emoji
+            err_console.print(Text.assemble(("error ", "bold red"), (exc.where, "cyan"), f": {exc.why}"), emoji=False)
+            err_console.print(Text.assemble(("remedy", "bold"), f": {exc.remedy}"), emoji=False)
             raise typer.Exit(EXIT_ERROR) from None
 
     return wrapper  # type: ignore[return-value]
