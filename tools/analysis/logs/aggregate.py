@@ -120,14 +120,26 @@ class PatternAcc:
 
 
 class TxItem:
-    """One statement fingerprint of an open transaction: how often, one example, its metrics."""
+    """One statement fingerprint of an open transaction: how often, one example, its metrics, and
+    the seconds its executions ran in (held statements later counted one by one are counted in
+    their own second, not in the transaction's first)."""
 
-    __slots__ = ("shape", "n", "sql", "metrics")
+    __slots__ = ("shape", "n", "sql", "metrics", "secs")
     MAX_METRICS = 256
+    MAX_SECONDS = 4_096  # distinct seconds kept; later ones count in the last kept second
 
     def __init__(self, shape: Shape, sql: str) -> None:
         self.shape, self.sql, self.n = shape, sql, 0
         self.metrics: list[Metrics] = []
+        self.secs: dict[int | None, int] = {}
+
+    def tick(self, ts: int | None) -> None:
+        secs = self.secs
+        if ts in secs or len(secs) < self.MAX_SECONDS:
+            secs[ts] = secs.get(ts, 0) + 1
+        else:
+            last = next(reversed(secs))
+            secs[last] += 1
 
 
 class Aggregator:
@@ -204,13 +216,19 @@ class Aggregator:
         statement, each execution counted; a write repeated is a transaction pattern."""
         if item.shape.kind != READ and item.n > 1:
             self.transaction([item], ts, rolled)
-        elif not item.metrics:
-            self.single(item.shape, item.sql, ts, None, item.n, rolled)
         else:
+            self.each(item, rolled)
+
+    def each(self, item: TxItem, rolled: bool = False) -> None:
+        """Every execution of a held statement on its own, each in the second it ran in."""
+        secs = item.secs or {None: item.n}
+        for sec, n in secs.items():
+            self.single(item.shape, item.sql, sec, None, n, rolled)
+        acc = self.patterns.get(item.shape.fingerprint)
+        if acc is not None and not acc.tx:
             for m in item.metrics:
-                self.single(item.shape, item.sql, ts, m, 1, rolled)
-            if item.n > len(item.metrics):
-                self.single(item.shape, item.sql, ts, None, item.n - len(item.metrics), rolled)
+                acc.lat.add(m)
+                acc.stmts[0].lat.add(m)
 
     def transaction(self, items: list[TxItem], ts: int | None, rolled: bool) -> None:
         """A committed (or rolled-back) transaction: its pattern is its distinct statements in order

@@ -42,7 +42,7 @@ class OpenTx:
     def full(self, fingerprint: str) -> bool:
         return self.more is not None and len(self.more) >= MAX_TX_DISTINCT and fingerprint not in self.more
 
-    def add(self, shape: Any, sql: str, metrics: Metrics | None) -> None:
+    def add(self, shape: Any, sql: str, metrics: Metrics | None, ts: int | None) -> None:
         first, fp = self.first, shape.fingerprint
         if first is None:
             item = self.first = TxItem(shape, sql)
@@ -57,6 +57,7 @@ class OpenTx:
             if item is None:
                 item = self.more[fp] = TxItem(shape, sql)
         item.n += 1
+        item.tick(ts)
         self.n += 1
         if metrics is not None and len(item.metrics) < TxItem.MAX_METRICS:
             item.metrics.append(metrics)
@@ -124,7 +125,7 @@ class Tracker:
             self.cut += 1
             self._close(state, rolled=False)
             tx = state.tx = OpenTx(ts, explicit=tx.explicit)
-        tx.add(shape, sql, metrics)
+        tx.add(shape, sql, metrics, ts)
         if state.autocommit is None and tx.n > UNKNOWN_MODE_LIMIT and not tx.explicit:
             self._singles(tx)  # no COMMIT for this long: the connection autocommits
             state.tx, state.autocommit = None, True
@@ -132,6 +133,10 @@ class Tracker:
     def _control(self, conn: Any, ts: int | None, control: str) -> None:
         state = self._conn(conn)
         if control == "begin":
+            if state.autocommit is None and state.tx is not None and not state.tx.explicit:
+                # BEGIN is how autocommit clients open a transaction: what was held ran on its own
+                self._singles(state.tx)
+                state.tx, state.autocommit = None, True
             self._close(state, rolled=False)  # BEGIN commits an open transaction implicitly
             state.tx = OpenTx(ts, explicit=True)
         elif control == "commit":
@@ -159,16 +164,9 @@ class Tracker:
                 self.agg.transaction(list(tx.more.values()), tx.ts, rolled)
 
     def _singles(self, tx: OpenTx) -> None:
+        """Held statements that ran on their own after all: each counted in its own second."""
         for item in tx.items():
-            if item.n == 1:
-                self.agg.transaction([item], tx.ts, False)
-            else:
-                self._each(item, tx.ts)
-
-    def _each(self, item: TxItem, ts: int | None) -> None:
-        for i in range(item.n):
-            metrics = item.metrics[i] if i < len(item.metrics) else None
-            self.agg.single(item.shape, item.sql, ts, metrics)
+            self.agg.each(item)
 
     def _flush(self, state: Conn, rolled: bool) -> None:
         tx = state.tx
