@@ -310,6 +310,7 @@ def _statement(stmt: StmtAcc, tx: bool) -> LogStatement:
     shape = stmt.shape
     return LogStatement(fingerprint=shape.fingerprint, kind="write" if shape.kind == WRITE else "read",
                         tables=list(shape.tables), count=stmt.count, rolled_back=stmt.rolled, repeats=repeats,
+                        repeats_avg=repeats.avg if repeats else 1.0,
                         example=stmt.example, parsed=shape.parsed, latency=stmt.lat.stats())
 
 

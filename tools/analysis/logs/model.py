@@ -52,7 +52,9 @@ class LogStatement(_Model):
     tables: list[str] = Field(default_factory=list)
     count: int = Field(description="executions inside the pattern's committed runs")
     rolled_back: int = Field(0, description="executions inside rolled-back runs")
-    repeats: RepeatStats | None = Field(None, description="executions per transaction")
+    repeats: RepeatStats | None = Field(None, description="executions per transaction (min/avg/max)")
+    repeats_avg: float = Field(1.0, description="average executions per run of the pattern: a loop's step runs "
+                                                "this many times per transaction (the write cost to model)")
     example: str | None = None
     parsed: bool = Field(True, description="False: sqlglot could not parse it; fingerprinted by tokens")
     latency: LatencyStats | None = None
