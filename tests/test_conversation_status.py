@@ -94,8 +94,12 @@ async def test_query_log_path_follows_status_to_a_verified_migration(mode, tmp_p
     user = User()
     async with Client(create_server(settings), mode=mode, elicitation_handler=user) as chat:
         assert chat.protocol_version == ERAS[mode]
+        start = await chat.get_prompt("start_migration", {})
+        assert "status" in start.messages[0].content.text
         made = await follow_status(chat, {"<general or slow log>": str(capture_dir / "general.log.gz")},
                                    database, moto_server.url)
+        model = await chat.read_resource("mysql2ddb://workspace/dynamodb_data_model.md")
+        assert "access pattern" in model[0].text.lower()
     assert made[0].startswith("analyze_schema") and made[1].startswith("analyze_query_log")
     assert any(m.startswith("migrate({'dry_run': True})") for m in made)
     assert len(user.questions) >= 4

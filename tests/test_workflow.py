@@ -34,6 +34,7 @@ def _modeled(ws: Workspace, *, source: str = "log") -> None:
     ws.write_json("access_patterns.json", {"patterns": [{"id": "AP1", "source": source, "rps_peak": 5.0}]})
     _approve(ws, "requirements")
     ws.write_json("design.json", {"tables": [{"name": "Films"}, {"name": "Actors"}]})
+    ws.write_text("dynamodb_data_model.md", "# the design\n")
 
 
 def test_table_gates_follow_the_design_and_out_of_order_is_refused(tmp_path):

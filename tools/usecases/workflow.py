@@ -189,6 +189,8 @@ def workflow_status(ws: Workspace, caller: Caller = Caller.MCP) -> WorkflowStatu
     steps.append(_gate(ws, "requirements confirmed", "requirements"))
     steps.append(_artifact("design submitted", "modeling", facts.has("design.json"), "design.json",
                            "recommend_design (or submit_design)", "mysql2ddb model recommend"))
+    steps.append(_artifact("data model documented", "modeling", facts.has("dynamodb_data_model.md"),
+                           "dynamodb_data_model.md", "render_data_model", "mysql2ddb design render design.json"))
     steps += [_gate(ws, f"table {t} approved", f"table:{t}") for t in facts.design_tables()]
     steps.append(_gate(ws, "design approved", "design"))
     steps.append(_artifact("contract generated", "modeling", facts.has("contract.json"), "contract.json",
