@@ -167,3 +167,28 @@ def test_tpcc_transactions_fold_their_loops(tmp_path, seed):
         else:
             assert len(p.statements) == len(PAYMENT) + (2 if kind == "payment_name" else 0)
             assert not [s for s in p.statements if s not in once]
+
+
+def test_a_loop_of_one_write_includes_its_runs_of_one(tmp_path):
+    """BEGIN; INSERT order_line x N; COMMIT with N = 1..3 is one loop pattern (N = 1 included);
+    a write committed on its own (autocommit off) stays a plain statement pattern."""
+    lines, t = [], 0
+    for n in (1, 3, 1, 2):
+        for sql in ["BEGIN", *[f"INSERT INTO order_line (o_id, n) VALUES ({t}, {k})" for k in range(n)], "COMMIT"]:
+            lines.append(f"2024-03-05T10:00:{t // 10:02d}.{t % 10}00000Z\t   41 Query\t{sql}")
+            t += 1
+    for k in range(3):
+        for sql in [f"UPDATE stock SET qty = {k} WHERE id = {k}", "COMMIT"]:
+            lines.append(f"2024-03-05T10:00:{t // 10:02d}.{t % 10}00000Z\t   42 Query\t{sql}")
+            t += 1
+    path = tmp_path / "loop1.log"
+    path.write_text("Time                 Id Command    Argument\n"
+                    "2024-03-05T10:00:00.000000Z\t   42 Connect\tapp@h on shop using TCP/IP\n"
+                    "2024-03-05T10:00:00.000000Z\t   42 Query\tSET autocommit=0\n" + "\n".join(lines) + "\n")
+    analysis = analyze_logs([path])
+    loop = next(p for p in analysis.patterns if p.tables == ["order_line"])
+    assert loop.transaction and loop.count == 4 and len(analysis.patterns) == 2
+    (line,) = loop.statements
+    assert (line.count, line.repeats.min, line.repeats.avg, line.repeats.max) == (7, 1, 1.75, 3)
+    stock = next(p for p in analysis.patterns if p.tables == ["stock"])
+    assert not stock.transaction and stock.count == 3 and stock.statements[0].repeats is None

@@ -61,6 +61,21 @@ class Latency:
             self.sent_n += 1
             self.sent_sum += sent
 
+    def merge(self, other: Latency) -> None:
+        self.n += other.n
+        self.qt_sum += other.qt_sum
+        self.qt_max = max(self.qt_max, other.qt_max)
+        for idx, n in other.hist.items():
+            self.hist[idx] = self.hist.get(idx, 0) + n
+        self.lock_n += other.lock_n
+        self.lock_sum += other.lock_sum
+        self.lock_max = max(self.lock_max, other.lock_max)
+        self.rows_n += other.rows_n
+        self.rows_sum += other.rows_sum
+        self.rows_max = max(self.rows_max, other.rows_max)
+        self.sent_n += other.sent_n
+        self.sent_sum += other.sent_sum
+
     def p95(self) -> float | None:
         if not self.n:
             return None
@@ -102,6 +117,13 @@ class StmtAcc:
         self.rep_min = 1 << 62
         self.lat = Latency()
 
+    def absorb(self, other: StmtAcc) -> None:
+        self.count += other.count
+        self.rolled += other.rolled
+        self.runs += other.runs
+        self.rep_min, self.rep_max = min(self.rep_min, other.rep_min), max(self.rep_max, other.rep_max)
+        self.lat.merge(other.lat)
+
 
 class PatternAcc:
     __slots__ = ("stmts", "tx", "count", "rolled", "buckets", "peak", "lat")
@@ -111,6 +133,18 @@ class PatternAcc:
         self.count = self.rolled = self.peak = 0
         self.buckets: dict[int | None, int] = {}  # second -> executions (None: before the first timestamp)
         self.lat = Latency()
+
+    def absorb(self, other: PatternAcc) -> None:
+        """Add another accumulator of the same statements (its seconds were counted apart: exact
+        unless both had already folded the same seconds into their peaks)."""
+        self.count += other.count
+        self.rolled += other.rolled
+        self.peak = max(self.peak, other.peak)
+        for sec, n in other.buckets.items():
+            self.buckets[sec] = self.buckets.get(sec, 0) + n
+        self.lat.merge(other.lat)
+        for mine, theirs in zip(self.stmts, other.stmts):
+            mine.absorb(theirs)
 
     def compact(self, watermark: int) -> None:
         """Fold seconds older than the watermark into the running peak."""
@@ -152,6 +186,9 @@ class Aggregator:
         self.max_ts: int | None = None
         self.local_time = False
         self.total = PatternAcc([], False)  # every pattern execution, for the window's peak
+        # transactions of one write run once, kept apart until it is known whether that write also
+        # runs in a loop (then they are that loop's runs with 1 repetition) or not (plain executions)
+        self.once: dict[str, PatternAcc] = {}
         self._events = 0
 
     # -- time ---------------------------------------------------------------------------------
@@ -166,7 +203,7 @@ class Aggregator:
     def _compact(self) -> None:
         if self.max_ts is not None:
             watermark = self.max_ts - BUCKET_HORIZON
-            for acc in self.patterns.values():
+            for acc in [*self.patterns.values(), *self.once.values()]:
                 acc.compact(watermark)
             self.total.compact(watermark)
 
@@ -214,10 +251,19 @@ class Aggregator:
     def one(self, item: TxItem, ts: int | None, rolled: bool) -> None:
         """A transaction of one statement fingerprint: a read (or a single write) is just that
         statement, each execution counted; a write repeated is a transaction pattern."""
-        if item.shape.kind != READ and item.n > 1:
+        if item.shape.kind == READ:
+            self.each(item, rolled)
+        elif item.n > 1:
             self.transaction([item], ts, rolled)
         else:
-            self.each(item, rolled)
+            fp = item.shape.fingerprint
+            acc = self.patterns.get((fp,)) or self.once.get(fp)
+            if acc is None:
+                if len(self.patterns) + len(self.once) >= MAX_PATTERNS:
+                    self.each(item, rolled)
+                    return
+                acc = self.once[fp] = PatternAcc([StmtAcc(item.shape, item.sql)], True)
+            self._record(acc, [item], ts, rolled)
 
     def each(self, item: TxItem, rolled: bool = False) -> None:
         """Every execution of a held statement on its own, each in the second it ran in."""
@@ -237,10 +283,18 @@ class Aggregator:
             self.one(items[0], ts, rolled)
             return
         key = tuple(i.shape.fingerprint for i in items)
-        acc = self._acc(key, items, True)
+        acc = self.patterns.get(key)
         if acc is None:
-            self.overflow += 1
-            return
+            acc = self._acc(key, items, True)
+            if acc is None:
+                self.overflow += 1
+                return
+            once = self.once.pop(key[0], None) if len(key) == 1 else None
+            if once is not None:  # one write in a loop: its runs of one are this pattern's too
+                acc.absorb(once)
+        self._record(acc, items, ts, rolled)
+
+    def _record(self, acc: PatternAcc, items: list[TxItem], ts: int | None, rolled: bool) -> None:
         total: list[float] = [0.0, 0.0, 0, 0]
         timed = True
         for stmt, item in zip(acc.stmts, items):
@@ -280,6 +334,12 @@ class Aggregator:
                          seconds=float(end - start), timezone=zone, rps_peak=float(_peak(self.total, self.min_ts)))
 
     def build(self) -> list[LogPattern]:
+        for fp, once in list(self.once.items()):  # never in a loop: plain executions of that write
+            acc = self.patterns.get(fp)
+            if acc is None:
+                acc = self.patterns[fp] = PatternAcc([StmtAcc(once.stmts[0].shape, once.stmts[0].example)], False)
+            acc.absorb(once)
+            del self.once[fp]
         window = self.window()
         seconds = window.seconds
         out = [_pattern(acc, seconds, self.min_ts) for acc in self.patterns.values()]
