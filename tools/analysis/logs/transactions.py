@@ -8,8 +8,10 @@ Autocommit per connection: on after `Connect` (the server default), set by `SET 
 A connection first seen mid-log has an unknown mode: in a general log (every statement is
 there) its statements are held until COMMIT (as with autocommit off); if no COMMIT comes within
 `UNKNOWN_MODE_LIMIT` statements, or it quits, they are counted one by one and the connection is
-taken as autocommit on. A slow log usually holds only the slow statements (a COMMIT may be
-logged without what it commits), so there such a connection is taken as autocommit on.
+taken as autocommit on; a BEGIN on it also means autocommit on (what it held ran on its
+own). Held statements counted one by one count in the second each ran in, not the first's.
+A slow log usually holds only the slow statements (a COMMIT may be logged without what it
+commits), so there such a connection is taken as autocommit on.
 
 State is bounded: at most `MAX_CONNECTIONS` open connections (the oldest is flushed), and an
 open transaction holds one entry per distinct statement fingerprint (at most `MAX_TX_DISTINCT`;
