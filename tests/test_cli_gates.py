@@ -1,4 +1,5 @@
-"""The gates CLI keeps the MCP tools' rules: design order, and approvals bound to what they approve."""
+"""The gates CLI keeps the MCP tools' rules: design order, the review shown before the answer, and
+approvals bound to what they approve (stale once it changes)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,18 @@ def test_gates_cli_enforces_table_order_and_binds_the_contract(tmp_path, sakila_
     ws.write_text("contract.json", (sakila_dir / "contract.json").read_text())
     second = cli(tmp_path, "approve", "table:CategoryFilms")
     assert second.returncode == 2 and "Films" in second.stderr
-    assert cli(tmp_path, "approve", "table:Films").returncode == 0
-    assert cli(tmp_path, "approve", "contract").returncode == 0
+    films = cli(tmp_path, "approve", "table:Films")
+    assert films.returncode == 0 and "Table `Films`" in films.stderr  # the review, beside the JSON on stdout
+    approved = cli(tmp_path, "approve", "contract")
+    assert approved.returncode == 0 and "Migration contract" in approved.stderr
+    assert json.loads(approved.stdout)["state"] == "approved"
     sha = json.loads(cli(tmp_path, "list").stdout)["records"][-1]["artifact_sha256"]
     assert is_approved(ws, "contract", artifact_sha256=sha)
     rejected = cli(tmp_path, "reject", "contract", "--feedback", "rename Payments")
     assert rejected.returncode == 0 and not is_approved(ws, "contract", artifact_sha256=sha)
+    cli(tmp_path, "approve", "contract")
+    edited = ws.read_json("contract.json")
+    edited["tables"][0]["estimated_item_size_bytes"] = 900
+    ws.write_json("contract.json", edited)
+    listed = json.loads(cli(tmp_path, "list").stdout)
+    assert listed["states"]["contract"] == "stale" and listed["stale"] == ["table:Films", "contract"]  # Films lives in it too

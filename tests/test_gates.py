@@ -192,11 +192,14 @@ async def test_client_without_elicitation_uses_record_approval(settings, design_
     async with client(settings, mode) as c:
         got = (await c.call_tool("review_gate", {"gate": "contract"})).structured_content
         assert got["status"] == "unsupported" and "record_approval" in got["next"]
-        assert "CustomerRentals" in got["shown"]
-        recorded = (await c.call_tool("record_approval", {"gate": "contract", "decision": "approved",
-                                                          "concerns": ["watch Staff blobs"]})).structured_content
+        assert "CustomerRentals" in got["shown"] and got["review_sha256"] in got["next"]
+        recorded = (await c.call_tool("record_approval", {
+            "gate": "contract", "decision": "approved", "concerns": ["watch Staff blobs"],
+            "review_sha256": got["review_sha256"]})).structured_content  # the hash of the review the user saw
     sha = contract_sha256(load_contract(sakila_dir / "contract.json"))
+    assert got["review_sha256"] == sha
     assert recorded["artifact_sha256"] == sha and recorded["via"] == "record_approval"
+    assert recorded["state"] == "approved"
     assert is_approved(design_ws, "contract", artifact_sha256=sha)
     edited = design_ws.read_json("contract.json")
     edited["tables"][0]["estimated_item_size_bytes"] = 900
@@ -205,21 +208,28 @@ async def test_client_without_elicitation_uses_record_approval(settings, design_
 
 
 async def test_record_approval_keeps_the_table_order(mcp_client, design_ws):
+    films = artifact_sha256(DESIGN["tables"][0])
+    actors = artifact_sha256(DESIGN["tables"][1])
     with pytest.raises(ToolError) as caught:
-        await mcp_client.call_tool("record_approval", {"gate": "table:Actors", "decision": "approved"})
+        await mcp_client.call_tool("record_approval", {"gate": "table:Actors", "decision": "approved",
+                                                       "review_sha256": actors})
     assert "table:Films" in json.loads(str(caught.value))["remedy"]
-    await mcp_client.call_tool("record_approval", {"gate": "table:Films", "decision": "rejected", "feedback": "x"})
+    await mcp_client.call_tool("record_approval", {"gate": "table:Films", "decision": "rejected", "feedback": "x",
+                                                   "review_sha256": films})
     with pytest.raises(ToolError):
-        await mcp_client.call_tool("record_approval", {"gate": "table:Actors", "decision": "approved"})
+        await mcp_client.call_tool("record_approval", {"gate": "table:Actors", "decision": "approved",
+                                                       "review_sha256": actors})
     with pytest.raises(ToolError) as caught:
-        await mcp_client.call_tool("record_approval", {"gate": "table:Films", "decision": "maybe"})
+        await mcp_client.call_tool("record_approval", {"gate": "table:Films", "decision": "maybe",
+                                                       "review_sha256": films})
     assert "approved, rejected or feedback" in json.loads(str(caught.value))["remedy"]
 
 
 async def test_table_gates_from_the_contract_without_a_design(mcp_client, ws, sakila_dir):
     ws.write_text("contract.json", (sakila_dir / "contract.json").read_text())
     with pytest.raises(ToolError) as caught:
-        await mcp_client.call_tool("record_approval", {"gate": "table:CategoryFilms", "decision": "approved"})
+        await mcp_client.call_tool("record_approval", {"gate": "table:CategoryFilms", "decision": "approved",
+                                                       "review_sha256": "0" * 64})
     assert "table:Films" in json.loads(str(caught.value))["remedy"]
     got = (await mcp_client.call_tool("review_gate", {"gate": "table:Films"})).structured_content
     assert "`film_id`" in got["shown"]

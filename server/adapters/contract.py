@@ -1,34 +1,21 @@
 """`validate_contract`: the migration contract against the reference JSON Schema and the live
 database, every problem at once with its JSON pointer path and a remedy. Read-only: it reads
-information_schema and nothing else."""
+information_schema and nothing else. Inputs resolved in tools/usecases/contract.py."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastmcp import FastMCP
 from fastmcp.tools.base import ToolResult
 
+from mysql2ddb.server.adapters.arguments import clean_argument_errors
 from mysql2ddb.server.adapters.common import Deps, annotations, mapped, result
-from mysql2ddb.tools.core.errors import InputError
-from mysql2ddb.tools.core.db import Dsn
+from mysql2ddb.tools.usecases import contract as uc
 
 
 def register(app: FastMCP, deps: Deps) -> None:
-    def dsn_of(dsn: str | None) -> Dsn | None:
-        s = deps.settings
-        text = dsn or (s.dsn.get_secret_value() if s.dsn else None)
-        return Dsn.parse(text, password=s.password()) if text else None
-
-    def source_of(contract: dict[str, Any] | None, path: str | None) -> Any:
-        if contract is not None and path is not None:
-            raise InputError("both a contract and a path given", where="validate_contract",
-                             remedy="pass the contract inline (contract=) or a file (path=), not both")
-        if contract is not None:
-            return contract
-        candidate = Path(path or "contract.json")
-        return candidate if candidate.is_absolute() else deps.workspace.path(str(candidate))
+    clean_argument_errors(app, {"validate_contract"})
 
     @app.tool(annotations=annotations("validate_contract"))
     @mapped
@@ -40,7 +27,4 @@ def register(app: FastMCP, deps: Deps) -> None:
         Give the contract inline (`contract`) or as a file (`path`, workspace-relative; default
         contract.json). `dsn` defaults to MYSQL2DDB_DSN; without any, only the shape is checked.
         Returns {"valid", "errors": [{"path", "message", "remedy"}], "warnings"}; fix every listed path."""
-        from mysql2ddb.tools.contract.validate import validate_contract as validate
-
-        outcome = await validate(source_of(contract, path), dsn_of(dsn))
-        return result(outcome)
+        return result(await uc.validate_contract(deps.request(), contract, path, dsn))

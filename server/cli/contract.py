@@ -9,7 +9,8 @@ from typing import Optional
 
 import typer
 
-from mysql2ddb.server.cli.common import EXIT_INVALID, DsnOpt, JsonOpt, emit, handle_errors
+from mysql2ddb.server.cli.common import EXIT_INVALID, DsnOpt, JsonOpt, emit, handle_errors, request
+from mysql2ddb.tools.usecases.contract import validate_contract
 
 contract_app = typer.Typer(help="Migration contracts: validate against the schema and the live database.",
                            no_args_is_help=True)
@@ -24,11 +25,8 @@ def validate(
     schema_only: bool = typer.Option(False, "--schema-only", help="check the shape only, without a database"),
 ) -> None:
     """Validate FILE against the reference JSON Schema and the live database."""
-    from mysql2ddb.server.cli.common import resolve_dsn
-    from mysql2ddb.tools.contract.validate import validate_contract
-
-    target = None if schema_only else resolve_dsn(dsn)
-    outcome = asyncio.run(validate_contract(file, target))
+    outcome = asyncio.run(validate_contract(request(), path=str(file), dsn=dsn, schema_only=schema_only,
+                                            database_required=True))
     emit(outcome, as_json)
     if not outcome.valid:
         raise typer.Exit(EXIT_INVALID)

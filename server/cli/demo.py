@@ -8,7 +8,6 @@ and the report. The demo answers the approval gates itself and says so in each r
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -16,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.rule import Rule
 
-from mysql2ddb.server.cli.common import EXIT_INVALID, handle_errors, workspace
+from mysql2ddb.server.cli.common import EXIT_INVALID, handle_errors, request
 from mysql2ddb.tools.core.progress import terminal_progress
 from mysql2ddb.tools.core.render import print_rich
 from mysql2ddb.tools.usecases import corpora
@@ -46,8 +45,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run Sakila end to end: analysis, modeling, the shared contract, views, tables, copy, verification, report."""
         console = Console()
-        ws = workspace()
-        target = Dsn.parse(dsn)
+        req = request()
+        ws, target = req.workspace, req.dsn(dsn, where="--dsn")
         shared = corpora.shared_dir()
         capture = shared / "corpora" / "sakila" / "workload-capture"
 
@@ -92,19 +91,9 @@ def _model(schema: Any, logs: Any, ws: Any) -> Any:
 
 
 def _contract(path: Path, dsn: Dsn, ws: Any) -> Any:
-    from mysql2ddb.tools.contract.load import load_contract
-    from mysql2ddb.tools.contract.validate import validate_contract
-    from mysql2ddb.tools.modeling import gate_views
-    from mysql2ddb.tools.core.approvals import record_approval
+    from mysql2ddb.tools.modeling import demo_flow
 
-    shutil.copyfile(path, ws.path("contract.json"))
-    contract = load_contract(ws.path("contract.json"))
-    validation = asyncio.run(validate_contract(contract.dump(), dsn))
-    if not validation.valid:
-        return validation
-    view = gate_views.gate_view(ws, "contract")
-    record_approval(ws, view.gate, view.subject, "approved", DEMO_NOTE, None, view.artifact_sha256, via="demo")
-    return contract
+    return asyncio.run(demo_flow.adopt_contract(ws, path, dsn, note=DEMO_NOTE))
 
 
 def _migrate(contract: Any, dsn: Dsn, endpoint: str | None, region: str, ws: Any, console: Console) -> Any:

@@ -14,7 +14,8 @@ from typing import Optional
 
 import typer
 
-from mysql2ddb.server.cli.common import DsnOpt, JsonOpt, emit, handle_errors, resolve_dsn, settings, workspace
+from mysql2ddb.server.cli.common import DsnOpt, JsonOpt, emit, handle_errors, request
+from mysql2ddb.tools.usecases import modeling as uc
 
 model_app = typer.Typer(help="Modeling: access patterns, context document, recommended design, contract.",
                         no_args_is_help=True)
@@ -30,31 +31,20 @@ KindOpt = typer.Option(None, "--kind", help="read or write (default: from the SQ
 EntitiesOpt = typer.Option(None, "--entity", help="a MySQL table involved (repeatable; default: from the SQL)")
 
 
-def _save_and_emit(registry, as_json: bool) -> None:
-    from mysql2ddb.tools.modeling.registry import save_registry
-
-    save_registry(workspace(), registry)
-    emit(registry, as_json)
-
-
 @patterns_app.command("build")
 @handle_errors
 def build(growth: float = typer.Option(1.0, "--growth", help="multiply measured rates (1.5 = 50% growth)"),
           from_schema: bool = typer.Option(False, "--from-schema", help="no log: defaults from keys, RPS asked"),
           as_json: bool = JsonOpt) -> None:
     """Build the registry from analysis/query_log.json (or the schema's keys)."""
-    from mysql2ddb.tools.modeling.steps import build_patterns
-
-    emit(build_patterns(workspace(), growth, "schema" if from_schema else "log"), as_json)
+    emit(uc.build_patterns(request(), growth, "schema" if from_schema else "log").result, as_json)
 
 
 @patterns_app.command("list")
 @handle_errors
 def list_patterns(as_json: bool = JsonOpt) -> None:
     """List the registered patterns; those needing an RPS from the user are marked."""
-    from mysql2ddb.tools.modeling.registry import load_registry
-
-    emit(load_registry(workspace()), as_json)
+    emit(uc.list_patterns(request()), as_json)
 
 
 @patterns_app.command("add")
@@ -66,13 +56,9 @@ def add(description: str = typer.Argument(..., help="what the application does")
         consistency: Optional[str] = ConsistencyOpt, latency: Optional[float] = LatencyOpt,
         as_json: bool = JsonOpt) -> None:
     """Add a pattern; without --peak it is flagged as needing its RPS."""
-    from mysql2ddb.tools.modeling.registry import add_pattern, load_registry
-
-    registry = load_registry(workspace())
-    add_pattern(registry, {"id": pattern_id, "description": description, "sql": sql or None, "kind": kind,
-                           "entities": entity or None, "rps_peak": peak, "rps_average": average,
-                           "consistency": consistency.upper() if consistency else None, "latency_ms": latency})
-    _save_and_emit(registry, as_json)
+    emit(uc.add_pattern(request(), description, pattern_id=pattern_id, sql=sql, kind=kind, entities=entity,
+                        rps_peak=peak, rps_average=average, consistency=consistency, latency_ms=latency).result,
+         as_json)
 
 
 @patterns_app.command("edit")
@@ -83,14 +69,9 @@ def edit(pattern_id: str = typer.Argument(...), description: Optional[str] = typ
          consistency: Optional[str] = ConsistencyOpt, latency: Optional[float] = LatencyOpt,
          as_json: bool = JsonOpt) -> None:
     """Change the given fields of a pattern."""
-    from mysql2ddb.tools.modeling.registry import edit_pattern, load_registry
-
-    registry = load_registry(workspace())
-    edit_pattern(registry, pattern_id, {"description": description, "sql": sql or None, "kind": kind,
-                                        "entities": entity or None, "rps_peak": peak, "rps_average": average,
-                                        "consistency": consistency.upper() if consistency else None,
-                                        "latency_ms": latency})
-    _save_and_emit(registry, as_json)
+    emit(uc.edit_pattern(request(), pattern_id, description=description, sql=sql, kind=kind, entities=entity,
+                         rps_peak=peak, rps_average=average, consistency=consistency, latency_ms=latency).result,
+         as_json)
 
 
 @patterns_app.command("set-rps")
@@ -98,40 +79,28 @@ def edit(pattern_id: str = typer.Argument(...), description: Optional[str] = typ
 def set_rps_cmd(pattern_id: str = typer.Argument(...), peak: float = typer.Option(..., "--peak"),
                 average: Optional[float] = AverageOpt, as_json: bool = JsonOpt) -> None:
     """Record the RPS the user gives for a pattern (average defaults to the peak)."""
-    from mysql2ddb.tools.modeling.registry import load_registry, set_rps
-
-    registry = load_registry(workspace())
-    set_rps(registry, pattern_id, peak, average)
-    _save_and_emit(registry, as_json)
+    emit(uc.set_pattern_rps(request(), pattern_id, peak, average).result, as_json)
 
 
 @patterns_app.command("remove")
 @handle_errors
 def remove(pattern_id: str = typer.Argument(...), as_json: bool = JsonOpt) -> None:
     """Remove a pattern."""
-    from mysql2ddb.tools.modeling.registry import load_registry, remove_pattern
-
-    registry = load_registry(workspace())
-    remove_pattern(registry, pattern_id)
-    _save_and_emit(registry, as_json)
+    emit(uc.remove_pattern(request(), pattern_id).result, as_json)
 
 
 @model_app.command("context")
 @handle_errors
 def context(as_json: bool = JsonOpt) -> None:
     """Write mcp_context.md from the schema analysis, the registry and the log analysis."""
-    from mysql2ddb.tools.modeling.steps import write_context
-
-    emit(write_context(workspace()), as_json)
+    emit(uc.write_context(request()).result, as_json)
 
 
 @model_app.command("recommend")
 @handle_errors
 def recommend(as_json: bool = JsonOpt) -> None:
     """Write a baseline design (design.json) from the schema and the patterns, and validate it."""
-    from mysql2ddb.tools.modeling.steps import recommend as run
-
-    emit(run(workspace()), as_json)
+    emit(uc.recommend(request()).result, as_json)
 
 
 @model_app.command("contract")
@@ -140,10 +109,7 @@ def contract(allow_unapproved: bool = typer.Option(False, "--allow-unapproved",
                                                    help="write a draft although the design gates are open"),
              dsn: Optional[str] = DsnOpt, as_json: bool = JsonOpt) -> None:
     """Generate contract.json from the approved design and validate it (live when a DSN is known)."""
-    from mysql2ddb.tools.modeling.steps import generate_contract
-
-    target = resolve_dsn(dsn) if (dsn or settings().dsn) else None
-    emit(asyncio.run(generate_contract(workspace(), target, allow_unapproved=allow_unapproved)), as_json)
+    emit(asyncio.run(uc.generate_contract(request(), dsn, allow_unapproved=allow_unapproved)).result, as_json)
 
 
 def register(app: typer.Typer) -> None:

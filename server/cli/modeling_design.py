@@ -6,63 +6,35 @@ from the data). `validate` exits 1 when the design is not valid."""
 
 from __future__ import annotations
 
-import json
+import asyncio
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
-from mysql2ddb.server.cli.common import (
-    EXIT_INVALID, DsnOpt, JsonOpt, emit, handle_errors, resolve_dsn, settings, workspace,
-)
-from mysql2ddb.tools.core.errors import InputError
+from mysql2ddb.server.cli.common import EXIT_INVALID, DsnOpt, JsonOpt, emit, handle_errors, request
+from mysql2ddb.tools.usecases import modeling_design as uc
 
 design_app = typer.Typer(help="DynamoDB designs: validate, price and render dynamodb_data_model.md.",
                          no_args_is_help=True)
+FileArg = typer.Argument(..., help="the design JSON file")
 SchemaOpt = typer.Option(None, "--schema", help="schema analysis JSON (default: the workspace's analysis/schema.json)")
 PatternsOpt = typer.Option(None, "--patterns", help="access patterns JSON (default: the workspace's registry)")
 SizesOpt = typer.Option(None, "--sizes", help="measured item sizes JSON {table: {avg_bytes, max_bytes, items}}")
 PricesOpt = typer.Option(None, "--prices", help="price sheet JSON (default: MYSQL2DDB_PRICES_FILE or the bundled one)")
 
 
-def _json(path: Path, what: str) -> Any:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read the {what}: {exc}", where=str(path), remedy=f"give a JSON {what} file") from None
-
-
-def _inputs(file: Path, schema: Optional[Path], patterns: Optional[Path], sizes: Optional[Path]) -> tuple:
-    from mysql2ddb.tools.modeling import design_io
-
-    ws = workspace()
-    design = design_io.parse_design(file, where=str(file))
-    schema_data = _json(schema, "schema analysis") if schema else design_io.load_schema(ws)
-    if patterns:
-        data = _json(patterns, "access patterns")
-        pattern_data = data.get("patterns", []) if isinstance(data, dict) else data
-    else:
-        pattern_data = design_io.load_patterns(ws)
-    size_data = _json(sizes, "item sizes") if sizes else design_io.load_item_sizes(ws)
-    return design, schema_data, pattern_data, size_data
-
-
-def _prices(path: Optional[Path]) -> Any:
-    from mysql2ddb.tools.core.pricing import load_prices
-
-    return load_prices(path or settings().prices_file)
+def _sources(file: Path, schema: Optional[Path], patterns: Optional[Path] = None,
+             sizes: Optional[Path] = None) -> dict:
+    return {"design_path": file, "schema_path": schema, "patterns_path": patterns, "sizes_path": sizes}
 
 
 @design_app.command("validate")
 @handle_errors
-def validate(file: Path = typer.Argument(..., help="the design JSON file"), schema: Optional[Path] = SchemaOpt,
-             patterns: Optional[Path] = PatternsOpt, sizes: Optional[Path] = SizesOpt,
-             as_json: bool = JsonOpt) -> None:
+def validate(file: Path = FileArg, schema: Optional[Path] = SchemaOpt, patterns: Optional[Path] = PatternsOpt,
+             sizes: Optional[Path] = SizesOpt, as_json: bool = JsonOpt) -> None:
     """Validate FILE: pattern coverage, mapped columns, principles, item sizes, production warnings."""
-    from mysql2ddb.tools.modeling.validate_design import validate_design
-
-    design, schema_data, pattern_data, size_data = _inputs(file, schema, patterns, sizes)
-    outcome = validate_design(design, schema_data, pattern_data, size_data)
+    outcome = asyncio.run(uc.validate_design(request(), **_sources(file, schema, patterns, sizes))).result
     emit(outcome, as_json)
     if not outcome.valid:
         raise typer.Exit(EXIT_INVALID)
@@ -70,50 +42,33 @@ def validate(file: Path = typer.Argument(..., help="the design JSON file"), sche
 
 @design_app.command("cost")
 @handle_errors
-def cost(file: Path = typer.Argument(..., help="the design JSON file"), schema: Optional[Path] = SchemaOpt,
-         patterns: Optional[Path] = PatternsOpt, sizes: Optional[Path] = SizesOpt, prices: Optional[Path] = PricesOpt,
+def cost(file: Path = FileArg, schema: Optional[Path] = SchemaOpt, patterns: Optional[Path] = PatternsOpt,
+         sizes: Optional[Path] = SizesOpt, prices: Optional[Path] = PricesOpt,
          utilization: float = typer.Option(0.7, "--utilization", help="provisioned target utilization"),
          as_json: bool = JsonOpt) -> None:
     """Monthly cost of FILE per table and GSI, on demand and provisioned."""
-    from mysql2ddb.tools.modeling.cost import estimate_cost
-
-    design, schema_data, pattern_data, size_data = _inputs(file, schema, patterns, sizes)
-    emit(estimate_cost(design, pattern_data, schema_data, size_data, _prices(prices), utilization), as_json)
+    emit(asyncio.run(uc.estimate_cost(request(), target_utilization=utilization, prices_path=prices,
+                                      **_sources(file, schema, patterns, sizes))).result, as_json)
 
 
 @design_app.command("render")
 @handle_errors
-def render(file: Path = typer.Argument(..., help="the design JSON file"), schema: Optional[Path] = SchemaOpt,
-           patterns: Optional[Path] = PatternsOpt, sizes: Optional[Path] = SizesOpt,
-           prices: Optional[Path] = PricesOpt,
-           out: Optional[Path] = typer.Option(None, "--out", help="where to write (default: the workspace)")) -> None:
+def render(file: Path = FileArg, schema: Optional[Path] = SchemaOpt, patterns: Optional[Path] = PatternsOpt,
+           sizes: Optional[Path] = SizesOpt, prices: Optional[Path] = PricesOpt,
+           out: Optional[Path] = typer.Option(None, "--out", help="where to write (default: the workspace)"),
+           as_json: bool = JsonOpt) -> None:
     """Write dynamodb_data_model.md for FILE."""
-    from mysql2ddb.tools.modeling.render_model import ARTIFACT, analyze_design, render_data_model
-
-    design, schema_data, pattern_data, size_data = _inputs(file, schema, patterns, sizes)
-    analysis = analyze_design(design, schema_data, pattern_data, size_data, _prices(prices))
-    text = render_data_model(design, analysis, pattern_data)
-    if out is not None:
-        out.write_text(text)
-        target = str(out)
-    else:
-        target = str(workspace().write_text(ARTIFACT, text))
-    typer.echo(f"wrote {target}")
+    emit(asyncio.run(uc.render_data_model(request(), out=out, prices_path=prices,
+                                          **_sources(file, schema, patterns, sizes))).result, as_json)
 
 
 @design_app.command("measure")
 @handle_errors
-def measure(file: Path = typer.Argument(..., help="the design JSON file"), dsn: Optional[str] = DsnOpt,
-            schema: Optional[Path] = SchemaOpt, prices: Optional[Path] = PricesOpt, as_json: bool = JsonOpt) -> None:
+def measure(file: Path = FileArg, dsn: Optional[str] = DsnOpt, schema: Optional[Path] = SchemaOpt,
+            prices: Optional[Path] = PricesOpt, as_json: bool = JsonOpt) -> None:
     """Measure FILE's item sizes from the data (read-only) into the workspace's item_sizes.json."""
-    from mysql2ddb.tools.modeling import design_io
-    from mysql2ddb.tools.usecases.measure_sizes import measure_item_sizes
-
-    design = design_io.parse_design(file, where=str(file))
-    schema_data = _json(schema, "schema analysis") if schema else design_io.load_schema(workspace())
-    measured = measure_item_sizes(design, resolve_dsn(dsn), schema=schema_data, prices=_prices(prices))
-    workspace().write_json(design_io.ITEM_SIZES_ARTIFACT, measured.item_sizes())
-    emit(measured, as_json)
+    emit(asyncio.run(uc.measure_item_sizes(request(), dsn=dsn, prices_path=prices,
+                                           **_sources(file, schema))).result, as_json)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,7 +1,10 @@
 """The approval gates' record: every answer a user gives (approved, rejected, feedback) with its
 time in UTC, appended to `approvals.json` in the workspace and never rewritten. The latest answer
-for a gate wins; a contract approval is bound to the hash of the contract it approved, so editing
-the contract afterwards withdraws it.
+for a gate wins. Every answer is bound to the hash of what the user reviewed (the patterns, a
+table's section, the design, the contract), so an artifact changed afterwards shows its approval
+as stale (tools/modeling/gate_views.py gate_state is the one reading of this log that says so).
+An approval says the artifact is right; it is never consent to write anything outside the
+workspace (tools/core/consent.py).
 
 Gate names: "requirements", "table:<TableName>", "design", "contract".
 """
@@ -34,7 +37,7 @@ class ApprovalRecord(BaseModel):
     decision: Decision
     feedback: str | None = None
     concerns: list[str] = Field(default_factory=list)
-    artifact_sha256: str | None = Field(None, description="hash of the artifact approved (the contract)")
+    artifact_sha256: str | None = Field(None, description="hash of what the user reviewed and answered")
     via: str = Field("tool", description="elicitation, input-required, record_approval, cli, ...")
     time: str = Field(description="UTC, ISO-8601")
 
@@ -81,8 +84,10 @@ def check_decision(decision: str) -> str:
 
 
 @contextlib.contextmanager
-def _locked(workspace: Workspace) -> Iterator[None]:
-    # Two answers recorded at once (CLI and MCP) must both land: read-append-write under a lock.
+def approvals_lock(workspace: Workspace) -> Iterator[None]:
+    """Held while an answer is appended, and while a gated artifact is replaced (tools/modeling/
+    versions.py): two answers recorded at once (CLI and MCP) both land, and no answer is bound to
+    an artifact halfway through its replacement. Not re-entrant."""
     path = workspace.path(_LOCK_FILE)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as fh:
@@ -127,7 +132,7 @@ def record_approval(
         feedback=feedback or None, concerns=[c for c in concerns or [] if c], artifact_sha256=artifact_sha256,
         via=via, time=now_utc(),
     )
-    with _locked(workspace):
+    with approvals_lock(workspace):
         log = load_approvals(workspace)
         log.records.append(record)
         workspace.write_json(APPROVALS_FILE, log.model_dump(mode="json"))

@@ -4,15 +4,18 @@ the demo itself (each record says so; a real user answers through review_gate or
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from mysql2ddb.tools.core.workspace import Workspace
 from mysql2ddb.tools.modeling import design_io, gate_views, steps
+from mysql2ddb.tools.modeling.versions import store
 from mysql2ddb.tools.core.approvals import record_approval
 from mysql2ddb.tools.core.pricing import load_prices
 
 
 def _approve(ws: Workspace, gate: str, note: str) -> None:
+    """The demo approves exactly what the gate shows, bound to its hash, and says who answered."""
     view = gate_views.gate_view(ws, gate)
     record_approval(ws, view.gate, view.subject, "approved", note, None, view.artifact_sha256, via="demo")
 
@@ -33,3 +36,18 @@ def model_and_approve(schema: Any, logs: Any, ws: Workspace, *, note: str) -> An
         _approve(ws, f"table:{table}", note)
     _approve(ws, "design", note)
     return recommendation.validation
+
+
+async def adopt_contract(ws: Workspace, path: Path, dsn: Any, *, note: str) -> Any:
+    """Make the shared contract the workspace's contract.json (an approved earlier one is kept as a
+    version), validate it against the live database and approve it; the validation when invalid."""
+    from mysql2ddb.tools.contract.load import load_contract
+    from mysql2ddb.tools.contract.validate import validate_contract
+
+    contract = load_contract(path)
+    validation = await validate_contract(contract.dump(), dsn)
+    if not validation.valid:
+        return validation
+    store(ws, "contract.json", contract.dump())
+    _approve(ws, "contract", note)
+    return contract

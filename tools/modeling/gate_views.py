@@ -8,32 +8,22 @@ gates must be answered in.
 - `design`: the whole design, once every table is approved.
 - `contract`: the contract summary, bound to the contract's sha256.
 
+Every view carries the hash of what it shows (`artifact_sha256`); an answer is recorded against
+that hash, and `gate_state` reads an approval of another hash as `stale`.
+
 Earlier rejections and feedback for the gate are shown with it, so a revised design can be
 checked against what the user asked for.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
-
 from mysql2ddb.tools.core.errors import NotFoundError, WorkflowError
-from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.core.workspace import Workspace
 from mysql2ddb.tools.contract.digest import contract_sha256
-from mysql2ddb.tools.core.approvals import (
-    ApprovalLog,
-    ApprovalRecord,
-    artifact_sha256,
-    check_gate,
-    latest_answer,
-    load_approvals,
-    open_feedback,
-    record_approval,
-)
+from mysql2ddb.tools.core.approvals import artifact_sha256, check_gate, latest_answer, load_approvals
 
 DESIGN, CONTRACT, PATTERNS = "design.json", "contract.json", "access_patterns.json"
 
@@ -52,7 +42,8 @@ class GateView:
                 "or feedback (comments without a decision).")
 
 
-def _contract_hash(data: Any) -> str:
+def contract_hash(data: Any) -> str:
+    """The contract gate's hash: the canonical contract's, or the raw JSON's when it is no contract."""
     try:
         return contract_sha256(data)
     except ValueError:  # not a valid contract: still hash what would be approved
@@ -164,11 +155,8 @@ def _contract_table_text(table: dict[str, Any]) -> str:
 
 
 def _table_approved(ws: Workspace, table: str) -> bool:
-    """Approved for the section as it is now (an approval recorded without a hash counts too)."""
-    record = latest_answer(ws, f"table:{table}")
-    if record is None or record.decision != "approved":
-        return False
-    return record.artifact_sha256 in (None, artifact_sha256(_section(ws, table)[1]))
+    """Approved for the section as it is now (gate_state, the one approval truth)."""
+    return gate_state(ws, f"table:{table}") == "approved"
 
 
 def check_table_order(ws: Workspace, table: str) -> None:
@@ -193,7 +181,11 @@ def _previous(ws: Workspace, gate: str) -> list[dict[str, Any]]:
     return [r.model_dump() for r in load_approvals(ws).records if r.gate == gate]
 
 
-def _with_history(text: str, previous: list[dict[str, Any]]) -> str:
+def _with_history(text: str, previous: list[dict[str, Any]], sha: str | None = None) -> str:
+    last = previous[-1] if previous else None
+    if last and last["decision"] == "approved" and last.get("artifact_sha256") != sha:
+        text += (f"\n\nApproved on {last['time'] or 'an earlier date'} in an earlier version: this version "
+                 "changed since, so the approval is stale and is asked again.")
     asked = [p for p in previous if p["decision"] != "approved" and (p.get("feedback") or p.get("concerns"))]
     if not asked:
         return text
@@ -216,7 +208,8 @@ def gate_view(ws: Workspace, gate: str, subject: str | None = None) -> GateView:
         source, section = _section(ws, table)
         design = _read(ws, DESIGN) if source == DESIGN else None
         text = _design_table_text(design, section) if design else _contract_table_text(section)
-        return GateView(gate, table, _with_history(text, previous), artifact_sha256(section), previous)
+        sha = artifact_sha256(section)
+        return GateView(gate, table, _with_history(text, previous, sha), sha, previous)
     if gate == "design":
         design = _read(ws, DESIGN)
         if not isinstance(design, dict):
@@ -228,17 +221,17 @@ def gate_view(ws: Workspace, gate: str, subject: str | None = None) -> GateView:
                                 remedy=f"review the tables in order first: review_gate(gate='table:{pending[0]}')")
         parts = [f"# Design `{design.get('name', 'design')}`", design.get("philosophy") or ""]
         parts += [_design_table_text(design, t) for t in design.get("tables", [])]
-        return GateView(gate, DESIGN, _with_history("\n\n".join(p for p in parts if p), previous),
-                        artifact_sha256(design), previous)
+        sha = artifact_sha256(design)
+        return GateView(gate, DESIGN, _with_history("\n\n".join(p for p in parts if p), previous, sha), sha, previous)
     if gate == "contract":
         contract = _read(ws, CONTRACT)
         if not isinstance(contract, dict):
             raise WorkflowError("there is no contract to approve", where="gate contract",
                                 remedy="generate it from the approved design (generate_contract)")
-        sha = _contract_hash(contract)
+        sha = contract_hash(contract)
         parts = [f"# Migration contract ({len(contract.get('tables', []))} tables, sha256 {sha[:12]})"]
         parts += [_contract_table_text(t) for t in contract.get("tables", []) if isinstance(t, dict)]
-        return GateView(gate, CONTRACT, _with_history("\n\n".join(parts), previous), sha, previous)
+        return GateView(gate, CONTRACT, _with_history("\n\n".join(parts), previous, sha), sha, previous)
     patterns = _read(ws, PATTERNS)
     if patterns is None:
         raise WorkflowError("there are no access patterns to confirm", where="gate requirements",
@@ -248,7 +241,8 @@ def gate_view(ws: Workspace, gate: str, subject: str | None = None) -> GateView:
     for p in items:
         lines.append(f"| {p.get('id')} | {p.get('description', '')} | {p.get('kind', '')} | {p.get('rps_peak')} | "
                      f"{p.get('rps_average')} | {p.get('consistency', '')} |")
-    return GateView(gate, PATTERNS, _with_history("\n".join(lines), previous), artifact_sha256(patterns), previous)
+    sha = artifact_sha256(patterns)
+    return GateView(gate, PATTERNS, _with_history("\n".join(lines), previous, sha), sha, previous)
 
 
 def current_sha256(ws: Workspace, gate: str) -> str | None:
@@ -262,7 +256,7 @@ def current_sha256(ws: Workspace, gate: str) -> str | None:
         return None
     if data is None:
         return None
-    return _contract_hash(data) if gate == "contract" else artifact_sha256(data)
+    return contract_hash(data) if gate == "contract" else artifact_sha256(data)
 
 
 GateState = Literal["approved", "stale", "rejected", "feedback", "not asked"]
@@ -282,107 +276,16 @@ def gate_state(ws: Workspace, gate: str) -> GateState:
     return "approved"
 
 
-def dumps(view: GateView) -> str:
-    return json.dumps({"gate": view.gate, "subject": view.subject, "artifact_sha256": view.artifact_sha256})
-
-
-class GateOutcome(BaseModel):
-    """What a gate tool did: the answer recorded, or why none was."""
-
-    gate: str
-    subject: str | None = None
-    status: Literal["recorded", "declined", "cancelled", "unsupported"]
-    decision: str | None = None
-    feedback: str | None = None
-    concerns: list[str] = Field(default_factory=list)
-    via: str | None = None
-    artifact_sha256: str | None = None
-    stale: bool = Field(False, description="the artifact changed while the user was asked")
-    time: str | None = None
-    shown: str | None = Field(None, description="the review text; shown when the client cannot ask")
-    next: str = ""
-
-    def tables(self) -> list[Table]:
-        rows = [["gate", self.gate], ["subject", self.subject], ["status", self.status], ["decision", self.decision],
-                ["feedback", self.feedback], ["concerns", "; ".join(self.concerns)], ["via", self.via],
-                ["artifact", (self.artifact_sha256 or "")[:12]], ["time (UTC)", self.time]]
-        return [Table(f"Gate {self.gate}", ["field", "value"], [r for r in rows if r[1]])]
-
-    def summary(self) -> str:
-        head = {"recorded": f"Recorded **{self.decision}** for `{self.gate}`.",
-                "declined": f"The user declined to answer `{self.gate}`; nothing was recorded.",
-                "cancelled": f"The question for `{self.gate}` was cancelled; nothing was recorded.",
-                "unsupported": f"This client cannot ask the user for `{self.gate}` (no elicitation)."}[self.status]
-        parts = [head]
-        if self.stale:
-            parts.append("The artifact changed while the user was being asked: the answer applies to the earlier version.")
-        if self.shown and self.status == "unsupported":
-            parts.append(self.shown)
-        if self.next:
-            parts.append(f"Next: {self.next}")
-        return "\n\n".join(parts)
-
-
-class ApprovalsOverview(BaseModel):
-    records: list[ApprovalRecord]
-    pending_tables: list[str] = Field(default_factory=list, description="table gates not approved, in design order")
-    open_feedback: list[ApprovalRecord] = Field(default_factory=list, description="latest answers that are not approvals")
-
-    def tables(self) -> list[Table]:
-        return ApprovalLog(records=self.records).tables()
-
-    def summary(self) -> str:
-        parts = [ApprovalLog(records=self.records).summary()]
-        if self.pending_tables:
-            parts.append(f"Tables still to approve, in order: {', '.join(self.pending_tables)}.")
-        for r in self.open_feedback:
-            concerns = f" Concerns: {'; '.join(r.concerns)}." if r.concerns else ""
-            parts.append(f"- `{r.gate}` {r.decision}: {r.feedback or ''}{concerns}")
-        return "\n".join(parts)
-
-
-def overview(ws: Workspace) -> ApprovalsOverview:
+def gates_in_order(ws: Workspace) -> list[str]:
+    """Every gate in the order it is asked (requirements, each table in design order, design,
+    contract), then gates answered earlier that no longer exist (a table since removed)."""
     try:
-        pending = pending_tables(ws)
+        tables = [f"table:{t}" for t in table_order(ws)]
     except (NotFoundError, WorkflowError):
-        pending = []
-    return ApprovalsOverview(records=load_approvals(ws).records, pending_tables=pending, open_feedback=open_feedback(ws))
+        tables = []
+    gates = ["requirements", *tables, "design", "contract"]
+    return gates + [g for g in dict.fromkeys(r.gate for r in load_approvals(ws).records) if g not in gates]
 
 
-def next_step(ws: Workspace, gate: str, decision: str | None, cli: bool = False) -> str:
-    """What comes after an answer: revise on rejection, else the next gate; named as MCP tool calls
-    for an assistant, or as commands for a terminal user (`cli`)."""
-    def ask(g: str) -> str:
-        return f"mysql2ddb gates approve {g} (or reject it with --feedback)" if cli else f"review_gate(gate='{g}')"
-
-    if decision in ("rejected", "feedback"):
-        what = "the design" if gate.startswith("table:") or gate == "design" else gate
-        shown = "mysql2ddb gates list" if cli else "list_approvals"
-        return f"revise {what} to address the feedback ({shown} shows it), resubmit it, then {ask(gate)} again"
-    if decision != "approved":
-        return f"ask again with review_gate(gate='{gate}'), or record the user's answer with record_approval"
-    pending = pending_tables(ws) if gate.startswith("table:") else []
-    if pending:
-        return f"review the next table: {ask('table:' + pending[0])}"
-    if gate.startswith("table:"):
-        return f"approve the whole design: {ask('design')}"
-    if cli:
-        return {"requirements": "design the tables (mysql2ddb model recommend, or design validate your own)",
-                "design": f"generate the contract (mysql2ddb model contract --dsn DSN), then {ask('contract')}",
-                "contract": "run the migration (mysql2ddb migrate contract.json --dsn DSN)"}.get(gate, "")
-    return {"requirements": "design the tables (recommend_design or submit_design)",
-            "design": "generate the contract (generate_contract), then review_gate(gate='contract')",
-            "contract": "run the migration (migrate)"}.get(gate, "")
-
-
-def record_answer(ws: Workspace, gate: str, decision: str, feedback: str | None, concerns: list[str] | None,
-                  via: str) -> GateOutcome:
-    """Record an answer the user gave outside an elicitation (record_approval, the CLI): same gate
-    order, bound to the hash of what it approves, and the next step named."""
-    view = gate_view(ws, gate)  # checks the gate, its order and that there is something to approve
-    record = record_approval(ws, view.gate, view.subject, decision, feedback, concerns or None,
-                             view.artifact_sha256, via=via)
-    return GateOutcome(gate=record.gate, subject=record.subject, status="recorded", decision=record.decision,
-                       feedback=record.feedback, concerns=record.concerns, via=record.via,
-                       artifact_sha256=record.artifact_sha256, time=record.time,
-                       next=next_step(ws, record.gate, record.decision, cli=via == "cli"))
+def gate_states(ws: Workspace) -> dict[str, GateState]:
+    return {gate: gate_state(ws, gate) for gate in gates_in_order(ws)}

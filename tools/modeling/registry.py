@@ -10,13 +10,15 @@ Stored as `access_patterns.json` in the workspace: `{"patterns": [...], ...}`.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from mysql2ddb.tools.core.errors import ConflictError, InputError, NotFoundError, WorkflowError
 from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.modeling.sql_keys import StatementKeys, statement_keys
+from mysql2ddb.tools.modeling.versions import Stored, store
 
 ARTIFACT = "access_patterns.json"
 Consistency = Literal["EVENTUAL", "STRONG"]
@@ -203,21 +205,53 @@ class Registry(_Model):
 # ---- edits -----------------------------------------------------------------------------------
 
 
-def _invalid(exc: Exception, where: str) -> InputError:
-    return InputError(str(exc).replace("\n", "; "), where=where,
-                      remedy="fix the listed field; rates are requests/s >= 0 with peak >= average")
+RATE_REMEDY = ("give requests per second as a number >= 0 (the peak: the busiest second; the average: over a "
+               "typical day), with the peak >= the average; leave the average out to use the peak for both")
+
+
+def field_errors(exc: ValidationError) -> list[dict[str, str]]:
+    """Each problem as {path, message}: the field path and pydantic's sentence, without its URL dump."""
+    return [{"path": ".".join(str(p) for p in e["loc"]) or "(pattern)",
+             "message": str(e["msg"]).removeprefix("Value error, ")} for e in exc.errors()]
+
+
+def _invalid(exc: ValidationError, where: str) -> InputError:
+    errors = field_errors(exc)
+    return InputError("; ".join(f"{e['path']}: {e['message']}" for e in errors), where=f"{where}: {errors[0]['path']}",
+                      remedy="fix the listed field(s); " + RATE_REMEDY if any("rps" in e["path"] for e in errors)
+                      else "fix the listed field(s): list_access_patterns shows the fields and their values",
+                      details={"errors": errors})
+
+
+def check_rates(data: dict[str, Any], where: str) -> None:
+    """Rates are requests per second: finite numbers >= 0, the peak not below the average."""
+    for name in ("rps_peak", "rps_average"):
+        value = data.get(name)
+        if value is None:
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if isinstance(value, bool) or not math.isfinite(number) or number < 0:
+            raise InputError(f"{name} {value!r} is not a request rate", where=f"{where}: {name}", remedy=RATE_REMEDY)
+    peak, average = data.get("rps_peak"), data.get("rps_average")
+    if peak is not None and average is not None and float(peak) < float(average):
+        raise InputError(f"rps_peak {peak} is below rps_average {average}", where=f"{where}: rps_peak",
+                         remedy=RATE_REMEDY)
 
 
 def make_pattern(data: dict[str, Any], *, where: str = "access pattern") -> AccessPattern:
     """Validate a pattern from user input; SQL is parsed, kind/operation/description derived when absent."""
     data = {k: v for k, v in data.items() if v is not None}
+    check_rates(data, where)
     sql = data.pop("sql", None)
     if sql and "statements" not in data:
         texts = [sql] if isinstance(sql, str) else list(sql)
         data["statements"] = [{"example": t} for t in texts]
     try:
         pattern = AccessPattern.model_validate(data)
-    except ValueError as exc:
+    except ValidationError as exc:
         raise _invalid(exc, where) from None
     kind, operation = classify(pattern.statements) if pattern.statements else (pattern.kind, pattern.operation)
     updates: dict[str, Any] = {}
@@ -303,14 +337,18 @@ def load_registry(workspace: Any) -> Registry:
         data = {"patterns": data}
     try:
         return Registry.model_validate(data)
-    except ValueError as exc:
-        raise InputError(f"{ARTIFACT} is not a valid registry: {str(exc).splitlines()[0]}", where=ARTIFACT,
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        raise InputError(f"{ARTIFACT} is not a valid registry: " + "; ".join(f"{e['path']}: {e['message']}"
+                                                                             for e in errors[:5]),
+                         where=f"{ARTIFACT}: {errors[0]['path']}", details={"errors": errors},
                          remedy="rebuild it with `build_access_patterns`, or fix the file by hand") from None
 
 
-def save_registry(workspace: Any, registry: Registry) -> str:
-    workspace.write_json(ARTIFACT, registry)
-    return ARTIFACT
+def save_registry(workspace: Any, registry: Registry) -> Stored:
+    """Make `registry` the current access_patterns.json; an approved previous one is kept as a
+    version and the requirements approval reads as stale (tools/modeling/versions.py)."""
+    return store(workspace, ARTIFACT, registry)
 
 
 _ALIASES = {"sql_example": "sql", "tables": "entities", "source_tables": "entities", "rps_avg": "rps_average",
