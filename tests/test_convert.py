@@ -188,6 +188,20 @@ def test_item_size_rules():
     assert item_size(item) == 5 + 5 + 2 + 9 + 7 + 5
 
 
+def test_size_rule_follows_dynamodb_where_the_estimate_could_miss():
+    # zero is one significant digit; an exponent does not count
+    assert item_size({"n": {"N": "0"}}) == 1 + 2 and item_size({"n": {"N": "-1.5E+10"}}) == 1 + 2
+    # 60 VARCHAR(2048) columns fit one by one, not together: no column is measured, the sum still is
+    wide = _spec(("id", "N", "int", "int(11)"), *[(f"c{i}", "S", "varchar", "varchar(2048)") for i in range(60)])
+    with pytest.raises(RowRejected, match="400 KB"):
+        build_converter(wide)((1, *["\U0001F600" * 2048] * 60))  # 60 x 8,192 bytes
+    assert build_converter(wide)((1, *["x" * 2048] * 60))["c59"]["S"]
+    # a TEXT key counts toward the item too
+    keyed = build_converter(_spec(("id", "S", "text", "text"), ("body", "S", "longtext", "longtext")))
+    with pytest.raises(RowRejected, match="400 KB"):
+        keyed(("k" * 409_600, "x"))
+
+
 def test_key_text_canonical():
     assert key_text({"a": {"N": "117.70"}, "b": {"S": "x"}}, "a", "b") == "117.7\tx"
     assert key_text({"a": {"B": b"\x01"}}, "a", None) == "AQ=="

@@ -10,9 +10,11 @@ decode, one conversion and one key comparison; per body one `orjson.dumps` per i
 A run of rows whose keys all differ and that all convert takes a map() fast path.
 
 Rejected rows (the converter's RowRejected, or a second row with the same key: DynamoDB refuses a
-batch holding one key twice, and a later put would overwrite the earlier one) go to the reject
-file in stream order, with the row and the reason; the batch that covers them records the file
-size after them, which makes the checkpoint exact (checkpoint.py).
+batch holding one key twice, and a later put would overwrite the earlier one) become reject lines,
+with the row and the reason, carried by the batch that covers them: the checkpoint's frontier
+writes them in stream order once the batch is acknowledged, which keeps the file exact
+(checkpoint.py). A batch closes early once its reject lines pass REJECT_BATCH_BYTES, so a table
+whose rows are all rejected is never held in memory.
 """
 
 from __future__ import annotations
@@ -36,7 +38,10 @@ from mysql2ddb.tools.execution.source_stream import PacketReader, build_packet_d
 
 END = object()
 _NOTHING = object()
+REJECT_BATCH_BYTES = 256 * 1024
 DUPLICATE = "duplicate key: an earlier source row has the same table key (the view's key is not unique); kept the first"
+MERGED = ("duplicate key: an earlier source row of the same batch converts to the same DynamoDB key {key!r} "
+          "(distinct source keys, e.g. '07' and '7' as a number); kept the first")
 
 
 def _jsonable(value: Any) -> Any:
@@ -120,9 +125,12 @@ class Batcher:
 
     def __init__(self, *, table: str, header: Header, keys: list[tuple[str, bool]],
                  convert: Callable[[Any], dict], rejections: tuple[type[BaseException], ...],
-                 reject_file: BinaryIO, batch_size: int = 25):
+                 batch_size: int = 25, merged_key: Callable[[dict], str] | None = None):
+        """`merged_key`: item -> DynamoDB key text, when distinct source keys may convert to one
+        (isolate.merging_key): a batch then never holds one DynamoDB key twice."""
         self.table, self.convert, self.rejections = table, convert, rejections
-        self.reject_file, self.size = reject_file, batch_size
+        self.size, self.merged_key = batch_size, merged_key
+        self.batch_keys: set[str] = set()
         self.decode = build_packet_decoder(header.converters)
         names = header.names
         self.width = len(names) - sum(1 for _, binary in keys if binary)
@@ -138,8 +146,9 @@ class Batcher:
         self._sep = b'}},{"PutRequest":{"Item":'
         self._suffix = b'}}]}}'
         self.items: list[bytes] = []
-        self.seq = self.read = self.rejected = 0
-        self.rejected_in_batch = False
+        self.seq = self.read = 0
+        self.rejects: list[bytes] = []  # the open batch's reject lines
+        self.reject_bytes = 0
         self.prev: Any = _NOTHING
         self.full = False
 
@@ -149,7 +158,7 @@ class Batcher:
             return out
         keys = list(map(self.key_of, rows))
         encoded = None
-        if keys[0] != self.prev and not any(map(eq, keys, islice(keys, 1, None))):
+        if self.merged_key is None and keys[0] != self.prev and not any(map(eq, keys, islice(keys, 1, None))):
             try:
                 encoded = list(map(orjson.dumps, map(self.convert, rows)))  # extra trailing values ignored
             except self.rejections:
@@ -179,6 +188,12 @@ class Batcher:
             except self.rejections as exc:
                 self._reject(row, key, str(getattr(exc, "reason", exc)))
                 continue
+            if self.merged_key is not None:
+                text = self.merged_key(item)
+                if text in self.batch_keys:
+                    self._reject(row, key, MERGED.format(key=text))
+                    continue
+                self.batch_keys.add(text)
             self.items.append(orjson.dumps(item))
             self.full = len(self.items) >= self.size
         return out
@@ -187,21 +202,19 @@ class Batcher:
         return self._close(True)
 
     def _close(self, boundary_ok: bool) -> Batch:
-        if self.rejected_in_batch:
-            self.reject_file.flush()
-            self.rejected_in_batch = False
         items, self.items, self.full = self.items, [], False
+        self.batch_keys.clear()
         body = self._prefix + self._sep.join(items) + self._suffix if items else None
         key = self.prev
         key_end = None if key is _NOTHING else (key,) if self.single else key
-        batch = Batch(self.seq, body, len(items), self.read, key_end, boundary_ok, self.rejected,
-                      self.reject_file.tell())
+        batch = Batch(self.seq, body, len(items), self.read, key_end, boundary_ok)
+        if self.rejects:
+            batch.rejects, batch.rejected = b"".join(self.rejects), len(self.rejects)
+            self.rejects, self.reject_bytes = [], 0
         self.seq += 1
         return batch
 
     def _reject(self, row: tuple, key: Any, reason: str) -> None:
-        self.rejected += 1
-        self.rejected_in_batch = True
         values = row if self.cut is None else row[:self.cut]
         record = {
             "table": self.table,
@@ -210,19 +223,28 @@ class Batcher:
             "row": {name: (None if v is None else v if isinstance(v, (int, float, str)) else _jsonable(v))
                     for name, v in zip(self.columns, values)},
         }
-        self.reject_file.write(json.dumps(record, ensure_ascii=False, default=_jsonable).encode("utf-8") + b"\n")
+        line = json.dumps(record, ensure_ascii=False, default=_jsonable).encode("utf-8") + b"\n"
+        self.rejects.append(line)
+        self.reject_bytes += len(line)
+        if self.reject_bytes >= REJECT_BATCH_BYTES:
+            self.full = True  # closes at the next row, where the key boundary is known
 
 
 def iter_batches(dsn: Dsn, table: str, view: str, keys: list[tuple[str, bool]], convert: Callable[[Any], dict],
                  rejections: tuple[type[BaseException], ...], reject_file: BinaryIO,
                  batch_size: int = 25) -> Iterator[Batch]:
-    """All of a view's batches in this thread (benchmarks, tests): the same pieces, no loop."""
+    """All of a view's batches in this thread (benchmarks, tests): the same pieces, no loop; the
+    reject lines go to `reject_file` as their batches are yielded."""
     batcher: Batcher | None = None
     for item in stream_blocks(dsn, view, keys, None):
         if isinstance(item, Header):
             batcher = Batcher(table=table, header=item, keys=keys, convert=convert, rejections=rejections,
-                              reject_file=reject_file, batch_size=batch_size)
+                              batch_size=batch_size)
             continue
-        yield from batcher.push(decode_rows(batcher.decode, item)[0])
+        for batch in batcher.push(decode_rows(batcher.decode, item)[0]):
+            reject_file.write(batch.rejects)
+            yield batch
     if batcher is not None:
-        yield batcher.finish()
+        batch = batcher.finish()
+        reject_file.write(batch.rejects)
+        yield batch

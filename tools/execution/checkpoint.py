@@ -5,8 +5,9 @@ The source stream is ordered by the view's key columns, so "everything up to key
 query can resume after (`WHERE key > K`). Batches are cut from the stream in order and may finish
 in any order; the `Frontier` advances over the finished prefix and records, at batch boundaries
 where the key changes (so no tie straddles it), the counts and the key below which everything is
-acknowledged. Reject lines are written in stream order, so the frontier also records the reject
-file's size: a resume truncates the file there and never repeats a line.
+acknowledged. The frontier also writes the reject lines, batch by batch in stream order as it
+advances (the converter's, and the items DynamoDB refused, found only once a batch is answered),
+and records the reject file's size: a resume truncates the file there and never repeats a line.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import base64
 import datetime as dt
 import time
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any, BinaryIO, Callable
 
 from pydantic import BaseModel, Field
 
@@ -102,32 +103,40 @@ def decode_key(tagged: list[dict[str, str] | None] | None) -> tuple | None:
 class Batch:
     """A BatchWriteItem request cut from the stream, and the stream position it ends at."""
 
-    __slots__ = ("seq", "body", "count", "rows_end", "key_end", "boundary_ok", "rejected_end", "reject_bytes")
+    __slots__ = ("seq", "body", "count", "rows_end", "key_end", "boundary_ok", "rejects", "rejected", "parts",
+                 "refused", "refused_by_ddb")
 
     def __init__(self, seq: int, body: bytes | None, count: int, rows_end: int, key_end: tuple | None,
-                 boundary_ok: bool, rejected_end: int, reject_bytes: int):
+                 boundary_ok: bool, rejects: bytes = b"", rejected: int = 0):
         self.seq = seq
         self.body = body            # the request body (None when every row of the range was rejected)
         self.count = count          # items in the body
         self.rows_end = rows_end    # rows read in this run up to and including the batch's last row
         self.key_end = key_end      # key of that last row
         self.boundary_ok = boundary_ok  # the next row's key differs (or no row follows)
-        self.rejected_end = rejected_end  # rejects in this run up to the batch's last row
-        self.reject_bytes = reject_bytes  # reject file size after them
+        self.rejects = rejects      # the converter's reject lines for the batch's rows
+        self.rejected = rejected    # how many
+        self.parts = 1              # requests of this batch still open (a refused batch is split)
+        self.refused: list[bytes] = []  # reject lines of items the batch lost on the way (DynamoDB refused them)
+        self.refused_by_ddb = 0     # of those, refused by DynamoDB item by item (not duplicates)
 
 
 class Frontier:
-    """Advances over batches acknowledged in any order; `flush()` writes an exact checkpoint."""
+    """Advances over batches acknowledged in any order, writing their reject lines in stream order;
+    `flush()` writes an exact checkpoint."""
 
-    def __init__(self, state: TableState, save: Callable[[TableState], None], interval_s: float = 0.5):
+    def __init__(self, state: TableState, save: Callable[[TableState], None], reject_file: BinaryIO,
+                 interval_s: float = 0.5):
         self.state = state
         self._base = (state.rows, state.written, state.rejected)
         self._save = save
+        self._rejects = reject_file
         self._interval = interval_s
         self._next = 0
         self._done: dict[int, Batch] = {}
         self._written_run = 0  # items acknowledged in this run over the whole finished prefix
-        self._mark: tuple[Batch, int] | None = None  # the last clean boundary and the items before it
+        self._rejected_run = 0  # reject lines written in this run over it
+        self._mark: tuple[Batch, int, int, int] | None = None  # the last clean boundary: batch, counts, file size
         self._last_save = time.monotonic()
         self.retried = 0       # requests re-sent in this run, not yet in `state`
 
@@ -145,21 +154,26 @@ class Frontier:
         while self._next in done:
             b = done.pop(self._next)
             self._next += 1
-            self._written_run += b.count
+            lost = len(b.refused)
+            if b.rejected or lost:
+                self._rejects.write(b.rejects)
+                self._rejects.writelines(b.refused)
+            self._written_run += b.count - lost
+            self._rejected_run += b.rejected + lost
             if b.boundary_ok:
-                self._mark = (b, self._written_run)
+                self._mark = (b, self._written_run, self._rejected_run, self._rejects.tell())
         if time.monotonic() - self._last_save >= self._interval:
             self.flush()
 
     def flush(self, *, done: bool = False, seconds: float | None = None) -> None:
         st = self.state
         if self._mark is not None:
-            b, written_run = self._mark
+            b, written_run, rejected_run, reject_bytes = self._mark
             rows0, written0, rejected0 = self._base
             st.rows = rows0 + b.rows_end
             st.written = written0 + written_run
-            st.rejected = rejected0 + b.rejected_end
-            st.reject_bytes = b.reject_bytes
+            st.rejected = rejected0 + rejected_run
+            st.reject_bytes = reject_bytes
             if b.key_end is not None:
                 st.last_key = encode_key(b.key_end)
         st.retried += self.retried
@@ -168,6 +182,7 @@ class Frontier:
             st.seconds = seconds
         st.done = done
         st.updated_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        self._rejects.flush()  # the lines the state counts are in the file before the state says so
         self._save(st)
         self._last_save = time.monotonic()
 

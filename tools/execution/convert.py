@@ -277,7 +277,7 @@ def _bound(column: dict) -> int | None:
     """Largest size of this column's attribute in bytes, or None when it must be measured per row."""
     mysql_type, name_bytes = (column.get("mysql_type") or "").lower(), len(column["name"].encode("utf-8"))
     if mysql_type in _SMALL_TYPES and column.get("ddb_type") in ("S", "N", "BOOL", "NULL", "B"):
-        return name_bytes + 128
+        return name_bytes + (4 * 255 + 8 if mysql_type == "enum" else 128)  # an ENUM member: up to 255 characters
     found = _LENGTH.search(column.get("column_type") or "")
     if mysql_type in ("varchar", "char", "varbinary", "binary") and found and int(found.group(1)) <= 2048:
         return name_bytes + 4 * int(found.group(1)) + 8
@@ -285,9 +285,18 @@ def _bound(column: dict) -> int | None:
 
 
 def _rough(value: Any) -> int:
-    """An upper bound of a value's item size (UTF-8: at most 4 bytes a character)."""
+    """An upper bound of a value's item size (UTF-8: at most 4 bytes a character; JSON text never
+    grows as M/L: each element costs at least as many characters as bytes of overhead)."""
     kind = type(value)
-    return 4 * len(value) + 16 if kind is str else len(value) + 16 if kind in (bytes, bytearray) else 256
+    if kind is str:
+        return 4 * len(value) + 16
+    if kind in _BINARY:
+        return len(bytes(value)) + 16 if kind is memoryview else len(value) + 16
+    if kind in (set, frozenset, list, tuple):
+        return 16 + sum(map(_rough, value))
+    if kind is dict:
+        return 16 + sum(_rough(str(k)) + _rough(v) for k, v in value.items())
+    return 256
 
 
 def _fast_path(column: dict) -> tuple[str, str] | None:
@@ -318,9 +327,11 @@ def build_converter(spec: dict) -> Callable[[Sequence[Any]], dict]:
     env: dict[str, Any] = {"RowRejected": RowRejected, "_Decimal": Decimal, "_DT": _DATETIME, "_dec": _decimal_text,
                            "_rough": _rough, "_item_size": item_size, "_LIMIT": MAX_ITEM_BYTES}
     measured = [_bound(c) is None for c in columns]
+    static = sum(_bound(c) or len(c["name"].encode("utf-8")) for c in columns)
+    check = any(measured) or static > MAX_ITEM_BYTES  # many wide columns can pass the limit together
     lines = ["def convert(row):", "    item = {}"]
-    if any(measured):
-        lines.append(f"    est = {sum(_bound(c) or len(c['name']) for c in columns)}")
+    if check:
+        lines.append(f"    est = {static}")
     for i, column in enumerate(columns):
         env[f"n{i}"], env[f"c{i}"] = column["name"], _column_converter(column)
         fast = _fast_path(column)
@@ -331,6 +342,8 @@ def build_converter(spec: dict) -> Callable[[Sequence[Any]], dict]:
             env[f"e{i}"] = f"key attribute {column['name']} is empty (DynamoDB keys cannot be empty)"
             lines += [f"    if v is None: raise RowRejected(r{i})", f"    av = item[n{i}] = {value}",
                       f"    if av.get('S') == '' or av.get('B') == '': raise RowRejected(e{i})"]
+            if measured[i]:  # a TEXT key counts too
+                lines.append("    est += _rough(v)")
             continue
         lines.append("    if v is not None:")
         if measured[i]:
@@ -341,7 +354,7 @@ def build_converter(spec: dict) -> Callable[[Sequence[Any]], dict]:
             lines.append(f"        item[n{i}] = {value}")
         if column.get("ddb_type") == "NULL":
             lines.append(f"    else: item[n{i}] = {{'NULL': True}}")
-    if any(measured):
+    if check:
         lines += ["    if est > _LIMIT:", "        size = _item_size(item)", "        if size > _LIMIT:",
                   "            raise RowRejected(f'item is {size:,} bytes, over the 400 KB DynamoDB item limit')"]
     lines.append("    return item")
@@ -352,7 +365,11 @@ def build_converter(spec: dict) -> Callable[[Sequence[Any]], dict]:
 # ---- sizes and keys -------------------------------------------------------------------------------
 
 def _number_size(text: str) -> int:
-    return (len(text.lstrip("-").replace(".", "").strip("0")) + 1) // 2 + 1
+    """1 byte per two significant digits (leading and trailing zeros trimmed) + 1; zero counts as one
+    digit (as moto does); an exponent, if any, does not count."""
+    mantissa = text.strip().lstrip("+-").split("e")[0].split("E")[0]
+    digits = len(mantissa.replace(".", "").strip("0")) or 1
+    return (digits + 1) // 2 + 1
 
 
 def _binary_size(value: Any) -> int:

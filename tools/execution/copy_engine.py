@@ -2,10 +2,13 @@
 
 Per table a reader thread streams the view's raw rows in key order (batcher.SourceThread); the
 event loop decodes and converts them, cuts BatchWriteItem bodies (batcher.Batcher), signs and
-posts them with up to `concurrency` requests in flight across all tables (sender.py). UnprocessedItems, throttling, 5xx and dropped connections are
-retried with exponential backoff and full jitter, a bounded number of times; every re-sent
-request is counted. A table's checkpoint (checkpoint.py) is written atomically to the run
-directory at most every `checkpoint_ms`: an interrupted run resumed with the same run id
+posts them with up to `concurrency` requests in flight across all tables (sender.py).
+UnprocessedItems, throttling, 5xx and dropped connections are retried with exponential backoff and
+full jitter, a bounded number of times; every re-sent request is counted. A batch DynamoDB refuses
+as invalid (400 ValidationException) is split until the items it refuses stand alone (isolate.py):
+those go to the reject file with DynamoDB's reason, counted as rejected like the converter's
+rejects, and the copy goes on. A table's checkpoint (checkpoint.py) is written atomically to the
+run directory at most every `checkpoint_ms`: an interrupted run resumed with the same run id
 re-sends at most the batches that were in flight, loses nothing, and counts every row once.
 """
 
@@ -30,7 +33,8 @@ from mysql2ddb.tools.core.aws import AwsClients
 from mysql2ddb.tools.core.db import Dsn
 from mysql2ddb.tools.execution.batcher import END, Batcher, SourceThread
 from mysql2ddb.tools.execution.checkpoint import Frontier, TableState, decode_key
-from mysql2ddb.tools.execution.ddb_http import Retryable, endpoint_for, probe_moto
+from mysql2ddb.tools.execution.ddb_http import Refused, Retryable, endpoint_for, probe_moto
+from mysql2ddb.tools.execution.isolate import Isolation, merging_key
 from mysql2ddb.tools.execution.rundir import RunDir
 from mysql2ddb.tools.execution.sender import Job, open_sender
 from mysql2ddb.tools.execution.source_stream import block_size, decode_rows, key_order
@@ -48,6 +52,9 @@ class CopyOptions(BaseModel):
         "items per request on a local moto server: it takes any size and closes the connection after every answer"))
     embedded_concurrency: int = Field(4, ge=1, le=64, description="requests in flight on a local moto server")
     max_attempts: int = Field(12, ge=1, le=100, description="sends of one batch without progress before giving up")
+    refused_batch_limit: int = Field(8, ge=0, description=(
+        "stop the table when DynamoDB refuses, one by one, every item of a batch (at least this many): "
+        "a systematic problem (key type, table definition), not bad rows; 0 = never stop"))
     backoff_base_s: float = Field(0.05, gt=0, description="first backoff ceiling; doubles each attempt (full jitter)")
     backoff_cap_s: float = Field(5.0, gt=0, description="largest backoff ceiling")
     request_timeout_s: float = Field(30.0, gt=0)
@@ -64,7 +71,7 @@ class TableCopyStats(BaseModel):
     table: str
     read: int = Field(description="source rows read (each counted once, resumed runs included)")
     written: int = Field(description="items acknowledged by DynamoDB")
-    rejected: int = Field(description="rows in rejects/<table>.jsonl")
+    rejected: int = Field(description="rows in rejects/<table>.jsonl (refused by the converter or by DynamoDB)")
     retried: int = Field(description="requests re-sent: throttling, UnprocessedItems, errors, dropped connections")
     seconds: float
     items_per_s: float
@@ -107,6 +114,7 @@ class TableCopy:
         self.dsn = dsn
         self.run = run
         self.converter = converter
+        self.isolation = Isolation(self.table, spec["pk"], spec.get("sk"))
         self.error: BaseException | None = None
         self.closed = False
         self.pending = 0
@@ -135,13 +143,14 @@ class TableCopy:
         started = time.monotonic()
         seconds_before = state.seconds
         state.runs += 1
-        frontier = self.frontier = Frontier(state, self.run.save_state, self.options.checkpoint_ms / 1000.0)
         convert, rejections = self.converter(self.spec)
         reject_path = self.run.reject_path(self.table)
         reject_path.parent.mkdir(parents=True, exist_ok=True)
         reject_file = open(reject_path, "a+b")
         reject_file.truncate(state.reject_bytes)  # lines past the checkpoint will be written again
         reject_file.seek(state.reject_bytes)
+        frontier = self.frontier = Frontier(state, self.run.save_state, reject_file,
+                                            self.options.checkpoint_ms / 1000.0)
         inbox: asyncio.Queue = asyncio.Queue()
         slots: queue.SimpleQueue = queue.SimpleQueue()
         for _ in range(self.options.queue_blocks):
@@ -158,7 +167,7 @@ class TableCopy:
             if isinstance(header, BaseException):
                 raise header
             batcher = Batcher(table=self.table, header=header, keys=keys, convert=convert, rejections=rejections,
-                              reject_file=reject_file, batch_size=self.options.batch_size)
+                              batch_size=self.options.batch_size, merged_key=merging_key(self.spec))
             while True:
                 block = await inbox.get()
                 if block is END:
@@ -183,8 +192,10 @@ class TableCopy:
             self.closed = True  # queued batches are dropped, late acknowledgements ignored
             stop.set()
             await asyncio.to_thread(thread.join, 30)
-            reject_file.close()
-            frontier.flush(done=finished, seconds=seconds_before + (time.monotonic() - started))
+            try:
+                frontier.flush(done=finished, seconds=seconds_before + (time.monotonic() - started))
+            finally:
+                reject_file.close()
         self._report(final=True)
         return stats_of(frontier.state)
 
@@ -216,13 +227,66 @@ class TableCopy:
 
     # ---- the sender's callbacks (sender.py): one batch's fate ----
     def on_done(self, job: Job) -> None:
+        """One request of a batch written; the batch is acknowledged once all its requests are."""
         try:
-            if not self.closed:
-                self.frontier.ack(job.batch)
+            batch = job.batch
+            batch.parts -= 1
+            if batch.parts == 0 and not self.closed:
+                self._check_refused(batch)
+                self.frontier.ack(batch)
         except Exception as exc:  # noqa: BLE001 - e.g. the state file cannot be written
             self._error(exc)
         finally:
             self._finished()
+
+    def on_refused(self, job: Job, exc: Refused) -> None:
+        """DynamoDB refused the request as invalid and wrote none of it: drop repeated keys, else
+        split it in halves and send both; a single item refused is a culprit for the reject file."""
+        if self.closed:
+            self._finished()
+            return
+        try:
+            iso, batch = self.isolation, job.batch
+            requests = iso.requests(job.body)
+            if len(requests) == 1:
+                batch.refused.append(iso.reject_line(requests[0], f"DynamoDB refused the item: {exc.aws_code}: "
+                                                                  f"{exc.message}"))
+                batch.refused_by_ddb += 1
+                self.on_done(job)  # this part is settled
+                return
+            kept, repeated = iso.split(requests)
+            if repeated:
+                batch.refused += repeated
+                self._resend(job, kept)
+                return
+            half = len(requests) // 2
+            other = Job(self, batch)
+            batch.parts += 1
+            self.pending += 1
+            self._resend(job, requests[:half])
+            self._resend(other, requests[half:])
+        except Exception as error:  # noqa: BLE001 - an unreadable body: stop the table
+            self._error(error)
+            self._finished()
+
+    def _resend(self, job: Job, requests: list[dict[str, Any]]) -> None:
+        job.body, job.sent, job.attempt = self.isolation.body(requests), len(requests), 0
+        self.frontier.retried += 1
+        asyncio.get_running_loop().call_soon(self.shared.sender.submit, job)
+
+    def _check_refused(self, batch: Any) -> None:
+        """Every item of a large batch lost, each refused on its own (but repeated keys): the table,
+        not the rows, is wrong."""
+        limit = self.options.refused_batch_limit
+        if not limit or batch.refused_by_ddb < limit or len(batch.refused) < batch.count:
+            return
+        reason = next(r for r in (orjson.loads(line)["reason"] for line in batch.refused) if r.startswith("DynamoDB"))
+        raise AwsError(
+            f"DynamoDB refused every one of the {batch.count} items of a batch into {self.table}, each on its own; "
+            f"the first: {reason}", where=f"copy {self.table} at {self.shared.sender.url}",
+            remedy="a systematic problem, not bad rows: compare the contract's key attributes and types with the "
+                   f"table's; the run is checkpointed: resume it with --resume {self.run.run_id} "
+                   "(if these rows really are all invalid, set the copy option refused_batch_limit to 0)")
 
     def on_unprocessed(self, job: Job, unprocessed: dict[str, Any]) -> None:
         left = sum(len(v) for v in unprocessed.values())

@@ -3,8 +3,10 @@
 boto3 spends ~60 us an item building and parsing requests; posting ready-made JSON bodies costs a
 few. Two transports: our keep-alive HTTP/1.1 client (http11.py, the default: ~60 us a request)
 and aiohttp (~240 us a request; used when an HTTP(S)_PROXY applies, or on request). Responses are classified here: done, some items unprocessed (re-sent by the caller), a
-retryable failure (throttling, 5xx, a dropped or timed-out connection, a bad checksum) or a
-terminal one (mapped onto our error hierarchy, named with its AWS code).
+retryable failure (throttling, 5xx, a dropped or timed-out connection, a bad checksum), a refusal
+(400 ValidationException/SerializationException: DynamoDB wrote nothing of the request because
+something in it is invalid, often a single item; the copy engine isolates it) or a terminal one
+(mapped onto our error hierarchy, named with its AWS code).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ RETRYABLE_CODES = {
 }
 ALL_DONE = b'{"UnprocessedItems":{}}'
 THROTTLE_CODES = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+REFUSED_CODES = {"ValidationException", "SerializationException"}
 
 
 class Retryable(Exception):
@@ -40,6 +43,17 @@ class Retryable(Exception):
         super().__init__(f"{kind}: {detail}")
         self.kind = kind
         self.detail = detail
+
+
+class Refused(AwsError):
+    """DynamoDB refused a whole BatchWriteItem as invalid and wrote none of it: one item (or more)
+    breaks its rules (size, key, type, duplicates...). `aws_code` and `message` are DynamoDB's own."""
+
+    def __init__(self, aws_code: str, message: str, *, where: str):
+        super().__init__(f"HTTP 400 {aws_code}: {message}", where=where,
+                         remedy="read the AWS message above: a ValidationException names the attribute or key at fault")
+        self.aws_code = aws_code
+        self.message = message
 
 
 def endpoint_for(aws: AwsClients) -> str:
@@ -166,7 +180,8 @@ class DynamoHttp:
 
 def batch_outcome(status: int, data: bytes, table: str, url: str) -> dict[str, Any] | None:
     """A BatchWriteItem answer: None when every item was written, the UnprocessedItems request map
-    when some were not; raises Retryable (throttling, 5xx, unreadable) or a terminal error."""
+    when some were not; raises Retryable (throttling, 5xx, unreadable), Refused (an invalid request:
+    nothing written) or a terminal error."""
     if status == 200 and data == ALL_DONE:
         return None
     if status == 200:
@@ -181,6 +196,8 @@ def batch_outcome(status: int, data: bytes, table: str, url: str) -> dict[str, A
     if status >= 500 or code in RETRYABLE_CODES:
         raise Retryable("server", f"HTTP {status} {code}: {message}")
     where = f"BatchWriteItem into {table} at {url}"
+    if status == 400 and code in REFUSED_CODES:
+        raise Refused(code, message, where=where)
     if code == "ResourceNotFoundException":
         raise NotFoundError(f"{code}: {message}", where=where,
                             remedy="create the table first (mysql2ddb tables ... --apply), or check the region")

@@ -4,7 +4,8 @@ A coroutine per request costs a task switch or three per answer (~50 us of async
 small machine, 2 us an item). Here each keep-alive connection is a protocol that, when an answer
 is complete, classifies it (ddb_http.batch_outcome), tells the job's owner, and writes the next
 queued job at once: no task, future or timer per request. The owner (copy_engine.TableCopy)
-decides about retries (it re-submits after a backoff) and acknowledgements.
+decides about retries (it re-submits after a backoff), refusals (it splits the batch to isolate
+the invalid items) and acknowledgements.
 
 `CoroutineSender` offers the same interface over ddb_http.DynamoHttp (aiohttp), for endpoints
 behind an HTTP proxy.
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 
 from mysql2ddb.tools.core.aws import AwsClients
 from mysql2ddb.tools.execution.ddb_http import (
-    BATCH_WRITE, DynamoHttp, Retryable, batch_outcome, crc_mismatch, credentials_for, endpoint_for, proxied,
+    BATCH_WRITE, DynamoHttp, Refused, Retryable, batch_outcome, crc_mismatch, credentials_for, endpoint_for, proxied,
 )
 from mysql2ddb.tools.execution.http11 import HttpError, default_ssl_context, parse_response
 from mysql2ddb.tools.execution.sigv4 import FastSigner, botocore_headers, host_and_path
@@ -34,12 +35,14 @@ class Owner(Protocol):
     def on_done(self, job: "Job") -> None: ...
     def on_unprocessed(self, job: "Job", unprocessed: dict[str, Any]) -> None: ...
     def on_retry(self, job: "Job", exc: Retryable) -> None: ...
+    def on_refused(self, job: "Job", exc: Refused) -> None: ...
     def on_fail(self, job: "Job", exc: BaseException) -> None: ...
     def on_dropped(self, job: "Job") -> None: ...
 
 
 class Job:
-    """One batch on its way: the body to send now (the whole batch, or what is left of it)."""
+    """One request of a batch on its way: the body to send now (the whole batch, what is left of it,
+    or a part of a refused batch)."""
 
     __slots__ = ("owner", "batch", "body", "sent", "attempt")
 
@@ -57,6 +60,8 @@ def _deliver(job: Job, status: int, body: bytes, url: str) -> None:
         unprocessed = batch_outcome(status, body, owner.table, url)
     except Retryable as exc:
         owner.on_retry(job, exc)
+    except Refused as exc:
+        owner.on_refused(job, exc)
     except Exception as exc:  # noqa: BLE001 - a terminal answer stops the owner's table
         owner.on_fail(job, exc)
     else:
