@@ -1,12 +1,17 @@
-"""The stage 3 commands through the real CLI (typer's runner): views, tables, plan, migrate, verify."""
+"""The stage 3 commands through the real CLI (typer's runner): views, tables, plan, migrate, verify.
+What writes needs both an approved contract (`gates approve contract`) and --yes."""
 
 from __future__ import annotations
 
 import json
+import shutil
 
 from typer.testing import CliRunner
 
 from mysql2ddb.server.cli.main import app
+from mysql2ddb.tools.core.approvals import record_approval
+from mysql2ddb.tools.core.workspace import Workspace
+from mysql2ddb.tools.modeling.gate_views import current_sha256
 
 
 runner = CliRunner()
@@ -14,6 +19,15 @@ runner = CliRunner()
 
 def run(workdir, *args: str):
     return runner.invoke(app, ["--workdir", str(workdir), *args], catch_exceptions=False)
+
+
+def approved(workdir, contract: str) -> str:
+    """The contract copied into the workspace and approved there (bound to its hash, as the gates do)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(contract, workdir / "contract.json")
+    ws = Workspace(workdir)
+    record_approval(ws, "contract", "contract.json", "approved", None, None, current_sha256(ws, "contract"), via="test")
+    return str(workdir / "contract.json")
 
 
 def test_views_prints_the_sql_without_creating_anything(sakila_dsn, contract, workdir):
@@ -41,14 +55,17 @@ def test_plan_measures_every_table_and_names_the_slowest(sakila_dsn, contract, w
     assert "Slowest table" in res.stdout and "Copy plan" in res.stdout
 
 
-def test_migrate_refuses_an_unapproved_contract_then_runs_with_yes(mp_dsn, contract, workdir, aws):
+def test_migrate_needs_an_approved_contract_and_yes(mp_dsn, contract, workdir, aws):
     args = ["migrate", contract, "--dsn", mp_dsn.url(), "--endpoint-url", aws.endpoint_url, "--tables", "Staff,Actors"]
-    res = run(workdir, *args, "--json")
+    res = run(workdir, *args, "--yes", "--json")  # --yes is consent, not an approval
     assert res.exit_code == 2
-    assert "contract" in res.stderr and "--yes" in res.stderr
+    assert "`contract` gate" in res.stderr and "gates approve contract" in res.stderr
+    approved(workdir, contract)
+    res = run(workdir, *args, "--json")  # the approval is not consent
+    assert res.exit_code == 2 and "--yes" in res.stderr
     assert aws.client("dynamodb").list_tables()["TableNames"] == []
 
-    res = run(workdir, *args, "--yes", "--json")
+    res = run(workdir, *args, "--yes", "--json")  # the shared file equals the approved contract.json
     assert res.exit_code == 0, res.stderr
     report = json.loads(res.stdout)
     assert {t["table"]: t["written"] for t in report["tables"]} == {"Staff": 2, "Actors": 200}
@@ -80,7 +97,8 @@ def test_migrate_dry_run_prints_plan_sql_and_requests_and_writes_nothing(mp_dsn,
 
 
 def test_embedded_endpoint_runs_a_moto_server_for_the_run_and_says_so(mp_dsn, contract, workdir):
-    res = run(workdir, "migrate", contract, "--dsn", mp_dsn.url(), "--endpoint-url", "embedded",
+    approved(workdir, contract)
+    res = run(workdir, "migrate", "--dsn", mp_dsn.url(), "--endpoint-url", "embedded",
               "--tables", "Staff", "--yes", "--json")
     assert res.exit_code == 0, res.stderr
     assert "embedded AWS endpoint: moto server at http://127.0.0.1:" in res.stderr
@@ -101,6 +119,9 @@ def test_tables_prints_requests_then_creates_and_reuses(sakila_dsn, contract, wo
     assert films["BillingMode"] == "PAY_PER_REQUEST"
     assert {"AttributeName": "film_id", "AttributeType": "N"} in films["AttributeDefinitions"]
     args = ["tables", contract, "--dsn", sakila_dsn.url(), "--endpoint-url", aws.endpoint_url, "--apply", "--yes"]
+    assert run(workdir, *args).exit_code == 2  # not approved: nothing created
+    assert aws.client("dynamodb").list_tables()["TableNames"] == []
+    approved(workdir, contract)
     assert run(workdir, *args).exit_code == 0
     assert len(aws.client("dynamodb").list_tables()["TableNames"]) == 7
     again = run(workdir, *args, "--json")

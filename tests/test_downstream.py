@@ -4,7 +4,9 @@ direct adapters, and readiness reports naming what is down or missing before any
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from pathlib import Path
 
 import pymysql
@@ -127,3 +129,45 @@ async def test_validate_mcp_servers_tool(mcp_client, sakila_dsn, moto_server):
     res = await mcp_client.call_tool("validate_mcp_servers", {"dsn": sakila_dsn.url(), "services": ["mysql"]})
     assert res.structured_content["ready"] is True
     assert res.structured_content["services"][0]["via"] == "direct"
+
+
+LEAKY_SERVER = """
+import os
+from fastmcp import FastMCP
+
+app = FastMCP("leaky")
+
+
+@app.tool
+def execute_sql(query: str) -> str:
+    return "Error: access denied for " + os.environ["LEAKY_PASSWORD"] + " at " + os.environ["LEAKY_URL"]
+
+
+app.run()
+"""
+
+
+async def test_secrets_of_the_configured_servers_never_appear_in_answers(tmp_path, sakila_dsn):
+    from fastmcp import Client
+
+    from mysql2ddb.server.app import create_server
+    from mysql2ddb.tools.core.settings import Settings
+
+    secret, token = "s3cr3t-pw-9917", "tok-77aa"
+    script = tmp_path / "leaky.py"
+    script.write_text(LEAKY_SERVER)
+    servers = tmp_path / "servers.json"
+    servers.write_text(json.dumps({"mcpServers": {"leaky": {
+        "command": sys.executable, "args": [str(script), f"https://u:{secret}@example.invalid/?token={token}"],
+        "env": {"LEAKY_PASSWORD": secret, "LEAKY_URL": f"https://example.invalid/?token={token}"},
+        "mysql2ddb": {"services": ["mysql"]}}}}))
+    config = load_downstream_config(servers)
+    assert secret not in repr(config) and secret not in str(config.mcpServers["leaky"])
+    assert config.mcpServers["leaky"].model_dump(mode="json")["env"]["LEAKY_PASSWORD"] == "**********"
+    settings = Settings(workdir=tmp_path / "work", mcp_servers_file=servers)
+    async with Client(create_server(settings)) as client:
+        res = await client.call_tool("validate_mcp_servers", {"dsn": sakila_dsn.url(), "services": ["mysql"]})
+    mysql = res.structured_content["services"][0]
+    assert mysql["via"] == "mcp:leaky" and not mysql["healthy"] and "access denied for ***" in mysql["error"]
+    answer = json.dumps(res.structured_content) + res.content[0].text
+    assert secret not in answer and token not in answer

@@ -1,7 +1,8 @@
 """`migrate` end to end on Sakila into a moto server, checked against the hand-computed
 contract-expected.json; and the refusals that must happen before anything is written: a contract
-fragment that tries a second statement, an existing table with a different key schema, and a
-contract without an approval.
+fragment that tries a second statement, an existing table with a different key schema (the core),
+and a contract without an approval (the use case: the core just runs, tests/test_write_policy.py
+covers every writing tool).
 
 Writes to MySQL only in the m2d_mp_ databases (views are created there)."""
 
@@ -21,8 +22,12 @@ from mysql2ddb.tools.usecases import corpora
 from mysql2ddb.tools.contract.load import load_contract
 from mysql2ddb.tools.core.db import sync_connection
 from mysql2ddb.tools.execution.pipeline import MigrateOptions, migrate
+from mysql2ddb.tools.core.access import Caller
 from mysql2ddb.tools.core.approvals import record_approval
-from mysql2ddb.tools.contract.digest import contract_sha256
+from mysql2ddb.tools.core.settings import Settings
+from mysql2ddb.tools.modeling.gate_views import current_sha256
+from mysql2ddb.tools.usecases import execution
+from mysql2ddb.tools.usecases.request import Request
 
 from tests.conftest import dsn_for
 from tests.expected_items import assert_matches_expected
@@ -49,8 +54,10 @@ def contract_data(sakila_dir) -> dict[str, Any]:
     return json.loads((sakila_dir / "contract.json").read_text())
 
 
-def approve(workspace: Workspace, contract: Any) -> None:
-    record_approval(workspace, "contract", "contract", "approved", None, None, contract_sha256(contract))
+def approve(workspace: Workspace) -> None:
+    """Approve the workspace's contract.json as it is now."""
+    record_approval(workspace, "contract", "contract.json", "approved", None, None,
+                    current_sha256(workspace, "contract"), via="test")
 
 
 def views_in(dsn) -> list[str]:
@@ -82,7 +89,6 @@ def scan(aws, table: str) -> list[dict]:
 async def test_sakila_migrates_and_every_table_matches_the_expected_items(mp_dsn, aws, workdir, sakila_dir, expected):
     contract = load_contract(sakila_dir / "contract.json")
     ws = Workspace(workdir)
-    approve(ws, contract)
     plans = []
     report = await migrate(contract, mp_dsn, aws, ws, MigrateOptions(), on_plan=plans.append)
 
@@ -114,7 +120,6 @@ async def test_a_second_statement_in_a_fragment_is_refused_before_anything_is_cr
     lang["join"]["join_condition"] += "; DROP TABLE film"
     contract = load_contract(bad)
     ws = Workspace(workdir)
-    approve(ws, contract)
     with pytest.raises(ContractError) as caught:
         await migrate(contract, mp_dsn, aws, ws, MigrateOptions())
     assert any("/tables/0/attributes" in e["path"] for e in caught.value.details["errors"])
@@ -135,7 +140,7 @@ async def test_an_existing_table_with_another_key_schema_is_reported_and_left_al
     before = client.describe_table(TableName="Staff")["Table"]
     contract = load_contract(sakila_dir / "contract.json")
     with pytest.raises(ConflictError) as caught:
-        await migrate(contract, mp_dsn, aws, Workspace(workdir), MigrateOptions(tables=["Staff"], confirmed=True))
+        await migrate(contract, mp_dsn, aws, Workspace(workdir), MigrateOptions(tables=["Staff"]))
     err = caught.value
     assert "Staff" in err.why and "left untouched" in err.why
     fields = {d["field"] for c in err.details["conflicts"] for d in c["differences"]}
@@ -148,23 +153,27 @@ async def test_an_existing_table_with_another_key_schema_is_reported_and_left_al
     assert {p["phase"]: p["status"] for p in report["phases"]}["tables"] == "failed"
 
 
-async def test_an_unapproved_contract_is_refused_without_confirmation(mp_dsn, aws, workdir, sakila_dir):
-    contract = load_contract(sakila_dir / "contract.json")
+async def test_the_use_case_refuses_an_unapproved_contract_before_any_write(mp_dsn, aws, workdir, sakila_dir):
     ws = Workspace(workdir)
+    ws.write_text("contract.json", (sakila_dir / "contract.json").read_text())
+    req = Request.of(Settings(workdir=workdir), Caller.CLI)
+    args = {"dsn": mp_dsn.url(), "endpoint_url": aws.endpoint_url, "tables": ["Staff"]}
+    with pytest.raises(WorkflowError) as caught:  # --yes is consent, not an approval
+        await execution.migrate(req, **args, confirm=True)
+    assert "`contract` gate" in caught.value.why and "gates approve contract" in caught.value.remedy
+    # an approval of another version of the contract does not count: it is stale now
+    data = json.loads(ws.read_text("contract.json"))
+    ws.write_json("contract.json", {**data, "tables": data["tables"][:1]})
+    approve(ws)
+    ws.write_text("contract.json", (sakila_dir / "contract.json").read_text())
     with pytest.raises(WorkflowError) as caught:
-        await migrate(contract, mp_dsn, aws, ws, MigrateOptions(tables=["Staff"]))
-    assert "`contract` gate" in caught.value.why
-    assert "record_approval" in caught.value.remedy and "--yes" in caught.value.remedy
-    assert aws.client("dynamodb").list_tables()["TableNames"] == []
-    # an approval of another version of the contract does not count
-    other = contract.model_copy(update={"tables": contract.tables[:1]})
-    approve(ws, other)
-    with pytest.raises(WorkflowError):
-        await migrate(contract, mp_dsn, aws, ws, MigrateOptions(tables=["Staff"]))
-    # a dry run is allowed (it writes nothing) and says that a real run needs the gate
-    report = await migrate(contract, mp_dsn, aws, ws, MigrateOptions(tables=["Staff"], dry_run=True))
+        await execution.migrate(req, **args, confirm=True)
+    assert "changed since" in caught.value.why
+    assert aws.client("dynamodb").list_tables()["TableNames"] == [] and not ws.exists("runs")
+    # a dry run is allowed (it writes nothing) and says what a real run needs
+    report = (await execution.migrate(req, **args, dry_run=True)).result
     assert report.dry_run and not report.approved
-    assert any("`contract` gate" in n for n in report.notes)
+    assert any("`contract` gate" in n for n in report.notes) and any("--yes" in n for n in report.notes)
     assert report.views_sql and report.table_requests and report.table_requests[0]["TableName"] == "Staff"
     assert aws.client("dynamodb").list_tables()["TableNames"] == []
 
@@ -196,15 +205,14 @@ def test_report_rows_totals_and_renderings():
 async def test_a_run_resumes_by_id_and_refuses_a_changed_contract(mp_dsn, aws, workdir, sakila_dir):
     contract = load_contract(sakila_dir / "contract.json")
     ws = Workspace(workdir)
-    first = await migrate(contract, mp_dsn, aws, ws, MigrateOptions(tables=["Actors"], confirmed=True, no_verify=True))
+    first = await migrate(contract, mp_dsn, aws, ws, MigrateOptions(tables=["Actors"], no_verify=True))
     assert first.ok and [p.status for p in first.phases][-1] == "skipped"
-    again = await migrate(contract, mp_dsn, aws, ws, MigrateOptions(tables=["Actors"], confirmed=True,
-                                                                     resume=first.run_id))
+    again = await migrate(contract, mp_dsn, aws, ws, MigrateOptions(tables=["Actors"], resume=first.run_id))
     assert again.run_id == first.run_id and again.ok and again.verify["ok"]
     assert again.table_rows[0].read == again.table_rows[0].written == 200  # counted once over both runs
     changed = contract.model_copy(update={"tables": contract.tables[:-1]})
     with pytest.raises(ConflictError) as caught:
-        await migrate(changed, mp_dsn, aws, ws, MigrateOptions(tables=["Actors"], confirmed=True, resume=first.run_id))
+        await migrate(changed, mp_dsn, aws, ws, MigrateOptions(tables=["Actors"], resume=first.run_id))
     assert "contract.json" in caught.value.remedy
 
 

@@ -80,5 +80,6 @@ for _name in ("build_access_patterns", "add_access_pattern", "edit_access_patter
               "generate_contract", "review_gate", "record_approval", "prepare_glue_job"):
     register(_name, Effect.WORKSPACE)
 register("create_views", Effect.EXTERNAL, "views (CREATE OR REPLACE VIEW) into the source MySQL database")
+register("create_tables", Effect.EXTERNAL, "DynamoDB tables (CreateTable) from the contract")
 register("migrate", Effect.EXTERNAL, "views into MySQL, and tables and items into DynamoDB")
 register("run_glue_job", Effect.EXTERNAL, "the job script to S3, a Glue job and its run, and items into DynamoDB")

@@ -19,7 +19,7 @@ from fastmcp import Client
 from fastmcp.client.transports import StdioTransport, StreamableHttpTransport
 
 from mysql2ddb.tools.core.errors import DatabaseError, DownstreamError, Mysql2DdbError, PrivilegeError
-from mysql2ddb.tools.downstream.config import ServerConfig
+from mysql2ddb.tools.downstream.config import ServerConfig, redact
 from mysql2ddb.tools.downstream.resilience import CircuitBreaker, call_resilient
 
 _BASE_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
@@ -38,9 +38,9 @@ class McpConnection:
 
     def _transport(self) -> Any:
         if self.config.url:
-            return StreamableHttpTransport(self.config.url, headers=self.config.headers)
+            return StreamableHttpTransport(self.config.url, headers=self.config.plain_headers())
         env = {k: os.environ[k] for k in _BASE_ENV if k in os.environ}
-        env.update(self.config.env)
+        env.update(self.config.plain_env())
         return StdioTransport(command=self.config.command or "", args=self.config.args, env=env)
 
     async def _connect(self) -> Client:
@@ -50,7 +50,7 @@ class McpConnection:
                 await self._stack.enter_async_context(client)
             except Exception as exc:
                 await self.aclose()
-                raise DownstreamError(f"cannot start or reach the MCP server: {type(exc).__name__}: {exc}",
+                raise DownstreamError(self.safe(f"cannot start or reach the MCP server: {type(exc).__name__}: {exc}"),
                                       where=f"mcp server {self.name!r}",
                                       remedy="check its command/url, arguments and environment in the mcpServers config") from None
             self._client = client
@@ -67,17 +67,21 @@ class McpConnection:
                 raise
             except Exception as exc:
                 await self.aclose()
-                raise DownstreamError(f"{tool} failed: {type(exc).__name__}: {exc}", where=f"mcp server {self.name!r}",
+                raise DownstreamError(self.safe(f"{tool} failed: {type(exc).__name__}: {exc}"), where=f"mcp server {self.name!r}",
                                       remedy="check that the server is running; it is retried with backoff") from None
             texts = [getattr(block, "text", "") for block in result.content]
             if result.is_error:
-                error = DownstreamError(" ".join(texts)[:1000], where=f"mcp server {self.name!r} tool {tool}",
+                error = DownstreamError(self.safe(" ".join(texts))[:1000], where=f"mcp server {self.name!r} tool {tool}",
                                         remedy="read the server's message; fix its permissions or input")
                 error.transient = False
                 raise error
             return texts
 
         return await call_resilient(self.breaker, once)
+
+    def safe(self, text: str) -> str:
+        """A message for errors and reports: this server's env/header values and URL passwords redacted."""
+        return redact(text, self.config.secrets())
 
     async def aclose(self) -> None:
         self._client = None
@@ -98,7 +102,7 @@ class McpMySql:
         text = "\n".join(await self.conn.call(self.tool, {"query": sql}))
         if text.startswith("Error"):
             error_cls = PrivilegeError if re.search(r"denied|privilege", text, re.I) else DatabaseError
-            raise error_cls(text[:1000], where=f"mysql via mcp server {self.conn.name!r}",
+            raise error_cls(self.conn.safe(text)[:1000], where=f"mysql via mcp server {self.conn.name!r}",
                             remedy="grant the migration user the privileges named, or fix the statement")
         rows = list(csv.DictReader(io.StringIO(text)))
         return rows

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
+from typing import Any, Iterable
 
 from pydantic import BaseModel, Field
 
 from mysql2ddb.tools.core.errors import Mysql2DdbError
 from mysql2ddb.tools.core.render import Table
+from mysql2ddb.tools.downstream.config import redact
 
 MYSQL_PRIVILEGES = ("SELECT", "SHOW VIEW", "CREATE VIEW")
 AWS_ACTIONS = {
@@ -34,6 +35,16 @@ class ServiceReadiness(BaseModel):
 class ReadinessReport(BaseModel):
     ready: bool
     services: list[ServiceReadiness]
+
+    def redacted(self, secrets: Iterable[str]) -> "ReadinessReport":
+        """The report with every secret (server env values, DSN password) out of its messages."""
+        secrets = list(secrets)
+
+        def clean(text: str | None) -> str | None:
+            return redact(text, secrets) if text else text
+
+        return self.model_copy(update={"services": [
+            s.model_copy(update={"error": clean(s.error), "remedy": clean(s.remedy)}) for s in self.services]})
 
     def summary(self) -> str:
         if self.ready:

@@ -1,23 +1,24 @@
-"""`migrate`: one run from an approved contract to verified items.
+"""`migrate`: one run from a contract to verified items. The core just runs: the write policy
+(consent for the call, an approved contract) is applied before it is called, by the use case
+(tools/usecases/execution.py, tools/usecases/write_policy.py).
 
 Order matters for safety: the contract is validated against the live database (a fragment that
-tries a second statement is refused here, before anything exists), then the approval gate is
-checked, then the copy plan is measured and shown; only then are views created, tables created
-or reused (a differing table is reported field by field and left alone, and the run stops), the
-items copied into a run directory that makes the copy resumable, and everything verified. The
-report goes to the run directory and the workspace, whatever happened."""
+tries a second statement is refused here, before anything exists), then the copy plan is
+measured and shown; only then are views created, tables created or reused (a differing table is
+reported field by field and left alone, and the run stops), the items copied into a run
+directory that makes the copy resumable, and everything verified. The report goes to the run
+directory and the workspace, whatever happened."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from pathlib import Path
 from typing import Any, Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mysql2ddb.tools.core.errors import ConfigError, InputError, Mysql2DdbError, WorkflowError
+from mysql2ddb.tools.core.errors import InputError, Mysql2DdbError
 from mysql2ddb.tools.core.progress import NullProgress, ProgressSink
 from mysql2ddb.tools.core.workspace import Workspace
 from mysql2ddb.tools.core.aws import AwsClients
@@ -40,50 +41,10 @@ class MigrateOptions(BaseModel):
     resume: str | None = Field(None, description="run id to resume")
     dry_run: bool = Field(False, description="plan, views SQL and table requests; write nothing")
     no_verify: bool = False
-    confirmed: bool = Field(False, description="run a contract that has no recorded approval (--yes / confirm)")
     warm_throughput: bool = Field(False, description="create tables the plan calls large with WarmThroughput")
     plan: PlanOptions = Field(default_factory=PlanOptions)
     prices_file: Path | None = None
     copy_options: Any = Field(None, description="copy_engine.CopyOptions, or None for its defaults")
-
-
-def unapproved_error(sha: str) -> WorkflowError:
-    return WorkflowError(
-        f"the contract (sha256 {sha[:12]}) has no recorded approval at the `contract` gate",
-        where="approval gate `contract`",
-        remedy=("approve this contract first: `mysql2ddb gates approve contract`, or the MCP tool "
-                "review_gate(gate='contract') / record_approval(gate='contract', decision='approved'); "
-                "or run it anyway with --yes (MCP: confirm=true)"),
-    )
-
-
-def resolve_endpoint(given: str | None, configured: str | None = None) -> str | None:
-    """The endpoint a run uses: the one given, else the configured one, else `embedded` when there
-    are no AWS credentials (a moto server for the run), else real AWS (None)."""
-    from mysql2ddb.tools.core.aws import EMBEDDED, has_credentials
-
-    endpoint = given or configured or (None if has_credentials() else EMBEDDED)
-    if endpoint and endpoint != EMBEDDED and _is_loopback(endpoint) and not has_credentials():
-        # a local endpoint (a moto server, DynamoDB Local) accepts any key; botocore still wants one
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-    return endpoint
-
-
-def _is_loopback(url: str) -> bool:
-    from urllib.parse import urlsplit
-
-    return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
-
-
-def embedded_verify_error() -> ConfigError:
-    return ConfigError(
-        "the embedded endpoint lives only as long as one run: a separate verify cannot see the items a previous "
-        "migrate wrote (that moto server stopped with it)",
-        where="--endpoint-url embedded",
-        remedy="`mysql2ddb migrate` (MCP: migrate) verifies at the end of every run unless --no-verify; or point "
-               "--endpoint-url at a lasting endpoint (a moto server you started, DynamoDB Local) or use real AWS",
-    )
 
 
 def endpoint_text(aws: AwsClients) -> str:
@@ -131,9 +92,9 @@ async def migrate(contract: Contract | dict | str | Path, dsn: Dsn, aws: AwsClie
                   options: MigrateOptions | None = None, progress: ProgressSink | None = None, *,
                   on_plan: Callable[[CopyPlan], None] | None = None) -> MigrationReport:
     """Run (or dry-run) one migration. `on_plan` receives the plan before anything is written,
-    so front ends can print it as the first lines of the run."""
+    so front ends can print it as the first lines of the run. Whoever calls this has applied the
+    write policy already (tools/usecases/write_policy.py)."""
     from mysql2ddb.tools.execution import stages
-    from mysql2ddb.tools.core.approvals import is_approved
     from mysql2ddb.tools.contract.digest import contract_sha256
 
     options = options or MigrateOptions()
@@ -144,14 +105,6 @@ async def migrate(contract: Contract | dict | str | Path, dsn: Dsn, aws: AwsClie
 
     with report.phase("validate", "contract against the live schema"):
         catalog = await validate_live(contract, dsn)
-    report.approved = is_approved(workspace, "contract", artifact_sha256=sha)
-    if not report.approved:
-        if options.dry_run:
-            report.notes.append("The contract is not approved yet: a real run needs the `contract` gate or --yes.")
-        elif not options.confirmed:
-            raise unapproved_error(sha)
-        else:
-            report.notes.append("The contract has no recorded approval; it ran because the caller confirmed (--yes).")
     subset = select_tables(contract, options.tables)
     plan_options = options.plan.model_copy(update={"tables": None})
 

@@ -1,9 +1,11 @@
 """Running the generated job on AWS Glue: upload the script, the conversion module and the
 specs to S3, create (or update) the job, start it, follow it with progress, fetch its logs.
-Verification afterwards is the local path's (tools/execution/verify.py)."""
+`preview_run` shows exactly that (S3 keys, bodies' sizes and hashes, the job definition) without
+an AWS call. Verification afterwards is the local path's (tools/execution/verify.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -53,6 +55,60 @@ class GlueRunResult(BaseModel):
         return [Table("Glue copy", ["table", "read", "written", "rejected", "retried"], rows)]
 
 
+class GlueRunPreview(BaseModel):
+    """A dry run of `run_job`: every S3 object and the job definition it would write."""
+
+    dry_run: bool = True
+    job_name: str
+    region: str
+    endpoint: str
+    uploads: dict[str, dict[str, Any]] = Field(description="s3 uri -> bytes and sha256 of the body")
+    job_definition: dict[str, Any]
+    script: str = Field(description="the job script that would be uploaded")
+    notes: list[str] = Field(default_factory=list)
+
+    def summary(self) -> str:
+        head = (f"Dry run: {len(self.uploads)} object(s) to S3 and Glue job `{self.job_name}` ({self.endpoint}), "
+                "then one job run writing into DynamoDB; nothing was written.")
+        return "\n\n".join([head, *self.notes])
+
+    def tables(self) -> list[Table]:
+        rows = [[uri, f"{u['bytes']:,}", u["sha256"][:12]] for uri, u in self.uploads.items()]
+        return [Table("S3 objects", ["object", "bytes", "sha256"], rows)]
+
+
+def job_files(script: str, convert_source: str, specs: dict[str, Any]) -> dict[str, str]:
+    """File name -> body, as uploaded under the job's S3 prefix."""
+    return {"job.py": script, SHIPPED_CONVERT_NAME: convert_source, "specs.json": json.dumps(specs, default=str)}
+
+
+def job_definition(options: GlueJobOptions, script_uri: str, arguments: dict[str, str]) -> dict[str, Any]:
+    definition: dict[str, Any] = {
+        "Role": options.role_arn,
+        "Command": {"Name": "glueetl", "ScriptLocation": script_uri, "PythonVersion": "3"},
+        "DefaultArguments": arguments,
+        "GlueVersion": options.glue_version,
+        "WorkerType": options.worker_type,
+        "NumberOfWorkers": options.number_of_workers,
+        "Timeout": options.timeout_minutes,
+    }
+    if options.connection_name:
+        definition["Connections"] = {"Connections": [options.connection_name]}
+    return definition
+
+
+def preview_run(options: GlueJobOptions, region: str, endpoint_url: str | None, script: str, convert_source: str,
+                specs: dict[str, Any]) -> GlueRunPreview:
+    base = f"s3://{options.bucket}/{options.prefix}"
+    arguments = job_arguments(options, f"{base}/specs.json", region, endpoint_url)
+    uploads = {f"{base}/{name}": {"bytes": len(body.encode("utf-8")),
+                                  "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest()}
+               for name, body in job_files(script, convert_source, specs).items()}
+    return GlueRunPreview(job_name=options.job_name, region=region, endpoint=endpoint_url or f"AWS {region}",
+                          uploads=uploads, job_definition=job_definition(options, f"{base}/job.py", arguments),
+                          script=script)
+
+
 def job_arguments(options: GlueJobOptions, specs_uri: str, region: str, endpoint_url: str | None) -> dict[str, str]:
     if not (options.connection_name or options.secret_id):
         raise ConfigError(
@@ -75,9 +131,8 @@ def upload_job_files(aws: AwsClients, options: GlueJobOptions, script: str, conv
                      specs: dict[str, Any]) -> tuple[str, str]:
     s3 = aws.client("s3")
     base = f"{options.prefix}"
-    files = {"job.py": script, SHIPPED_CONVERT_NAME: convert_source, "specs.json": json.dumps(specs, default=str)}
     try:
-        for name, body in files.items():
+        for name, body in job_files(script, convert_source, specs).items():
             s3.put_object(Bucket=options.bucket, Key=f"{base}/{name}", Body=body.encode("utf-8"))
     except Exception as exc:  # botocore errors mapped at the boundary
         raise map_aws_error(exc, f"s3://{options.bucket}/{base}") from None
@@ -86,17 +141,7 @@ def upload_job_files(aws: AwsClients, options: GlueJobOptions, script: str, conv
 
 def ensure_job(aws: AwsClients, options: GlueJobOptions, script_uri: str, arguments: dict[str, str]) -> None:
     glue = aws.client("glue")
-    definition: dict[str, Any] = {
-        "Role": options.role_arn,
-        "Command": {"Name": "glueetl", "ScriptLocation": script_uri, "PythonVersion": "3"},
-        "DefaultArguments": arguments,
-        "GlueVersion": options.glue_version,
-        "WorkerType": options.worker_type,
-        "NumberOfWorkers": options.number_of_workers,
-        "Timeout": options.timeout_minutes,
-    }
-    if options.connection_name:
-        definition["Connections"] = {"Connections": [options.connection_name]}
+    definition = job_definition(options, script_uri, arguments)
     try:
         try:
             glue.get_job(JobName=options.job_name)

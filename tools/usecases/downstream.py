@@ -1,0 +1,47 @@
+"""`validate_mcp_servers` for both front ends: the readiness of every downstream service, before
+any change.
+
+The downstream servers come only from the file the user named in MYSQL2DDB_MCP_SERVERS_FILE:
+each is a program this process starts, so no caller argument may name one (an assistant could be
+steered into starting anything). The DSN is resolved like every other (tools/core/credentials.py),
+the AWS endpoint is the configured one. Secrets (the servers' env and header values, passwords
+in their URLs, the DSN password) are redacted from the report and from any error."""
+
+from __future__ import annotations
+
+from mysql2ddb.tools.core.aws import aws_clients
+from mysql2ddb.tools.core.errors import InputError, Mysql2DdbError
+from mysql2ddb.tools.downstream.config import SERVICES, load_downstream_config, redact
+from mysql2ddb.tools.downstream.readiness import ReadinessReport, iam_simulator, readiness_report
+from mysql2ddb.tools.downstream.selection import DownstreamPorts
+from mysql2ddb.tools.usecases.request import Request
+
+
+def _services(names: list[str] | None) -> tuple[str, ...]:
+    unknown = [n for n in names or [] if n not in SERVICES]
+    if unknown:
+        raise InputError(f"unknown service(s) {', '.join(unknown)}", where="services",
+                         remedy="choose among " + ", ".join(SERVICES))
+    return tuple(names) if names else SERVICES
+
+
+def _redacted(exc: Mysql2DdbError, secrets: list[str]) -> Mysql2DdbError:
+    clean = type(exc)(redact(exc.why, secrets), where=redact(exc.where, secrets),
+                      remedy=redact(exc.remedy, secrets))  # details are dropped: they may quote a secret
+    clean.transient = exc.transient
+    return clean
+
+
+async def validate_mcp_servers(req: Request, dsn: str | None = None,
+                               services: list[str] | None = None) -> ReadinessReport:
+    wanted = _services(services)
+    config = load_downstream_config(req.settings.mcp_servers_file)
+    database = req.optional_dsn(dsn)
+    secrets = config.secrets() + ([database.password] if database and database.password else [])
+    try:
+        with aws_clients(req.endpoint(None), req.region(None)) as aws:
+            async with DownstreamPorts(config, database, aws, wanted) as ports:
+                report = await readiness_report(ports.ports, database.database if database else "", iam_simulator(aws))
+    except Mysql2DdbError as exc:
+        raise _redacted(exc, secrets) from None
+    return report.redacted(secrets)
