@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from mysql2ddb.tools.core.errors import ContractError, NotFoundError
 from mysql2ddb.tools.contract.catalog import catalog_query, parse_enum_values, read_catalog, read_catalog_sync
-from mysql2ddb.tools.contract.fragments import parse_fragment, references
+from mysql2ddb.tools.contract.fragments import fragment_errors, fragment_locations, parse_fragment, references
 
 
 async def test_catalog_reads_sakila_columns_in_order(sakila_dsn):
@@ -55,30 +55,14 @@ def test_enum_values_with_quotes_and_escapes():
     assert parse_enum_values("varchar(10)") is None
 
 
-def _all_fragments(node, found):
-    keys = {"join_condition", "condition", "select_column", "when", "then", "else"}
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in keys and isinstance(value, str):
-                found.append(value)
-            elif key == "join_conditions":
-                found.extend(value)
-            elif key == "select_columns":
-                found.extend(value.values())
-            else:
-                _all_fragments(value, found)
-    elif isinstance(node, list):
-        for item in node:
-            _all_fragments(item, found)
-    return found
-
-
 def test_every_sakila_fragment_parses(sakila_dir):
     contract = json.loads((sakila_dir / "contract.json").read_text())
-    fragments = _all_fragments(contract, [])
+    fragments = list(fragment_locations(contract))
     assert len(fragments) > 40
-    for text in fragments:
-        assert isinstance(parse_fragment(text, "/x"), exp.Expression)
+    assert {kind for _, _, kind in fragments} == {"expression", "predicate", "order_by"}
+    for path, text, kind in fragments:
+        assert isinstance(parse_fragment(text, path, kind), exp.Expression)
+    assert fragment_errors(contract) == []
 
 
 @pytest.mark.parametrize(
@@ -95,7 +79,7 @@ def test_every_sakila_fragment_parses(sakila_dir):
         ("CALL p()", "statement"),
         ("film.film_id = 1 film", "single SQL expression"),
         ("a IN (SELECT x FROM t FOR UPDATE)", "LOCK"),
-        ("SLEEP(5) = 0", "side effects"),
+        ("SLEEP(5) = 0", "waits"),
         ("a = @v", "variable"),
         ("", "empty"),
         ("'unbalanced", "quotes"),
@@ -124,7 +108,8 @@ def test_order_by_list():
 
 def test_references_with_subquery_scope():
     node = parse_fragment(
-        "actor.actor_id IN (SELECT fa.actor_id FROM film_actor AS fa WHERE fa.film_id = film.film_id AND x = 1)", "/x"
+        "actor.actor_id IN (SELECT fa.actor_id FROM film_actor AS fa WHERE fa.film_id = film.film_id AND x = 1)", "/x",
+        "predicate",
     )
     refs = references(node)
     assert refs.tables == ["film_actor"] and refs.aliases == {"fa": "film_actor"}

@@ -150,7 +150,8 @@ async def test_a_fragment_with_a_second_statement_is_refused_before_anything_is_
     contract = load_contract(contract_data)
     with pytest.raises(ContractError) as caught:
         await apply_views(contract, joins_dsn)
-    assert "BadOrderLines" in caught.value.where
+    assert caught.value.where == "/tables/2/attributes/2/join/join_condition"
+    assert {e["path"] for e in caught.value.details["errors"]} == {caught.value.where}
     assert not any(_view_exists(joins_dsn, t.view_name) for t in contract.tables)
 
 

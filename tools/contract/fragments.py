@@ -1,16 +1,20 @@
 """SQL fragments of a contract (join conditions, conditions, CASE branches, select columns,
 order_by): each must be ONE read-only SQL expression. They end up inside the CREATE VIEW the view
 compiler writes, so a fragment that smuggles a second statement, a comment that hides text, or
-anything with a side effect is refused here, before any SQL is run.
+anything with a side effect is refused here, before any SQL is run; what the expression itself may
+contain (functions, names, semi-join subqueries) is the policy of fragment_policy.py.
 
 `parse_fragment` returns the sqlglot AST; `references` lists the tables, aliases and columns it
-uses, with the scope each column is read in (subqueries bring their own tables).
+uses, with the scope each column is read in (subqueries bring their own tables);
+`fragment_locations` lists every fragment of a contract with its JSON path and kind, and
+`fragment_errors` every policy problem among them (the view compiler's check before it creates
+anything).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Iterator, Literal
 
 import sqlglot
 from sqlglot import exp
@@ -20,10 +24,13 @@ from sqlglot.tokens import Token, TokenType
 
 from mysql2ddb.tools.core.errors import ContractError
 from mysql2ddb.tools.core.sql import DIALECT
+from mysql2ddb.tools.contract.fragment_policy import REFUSED_FUNCTIONS, Problem, policy_problems
 
 _DIALECT = sqlglot.Dialect.get_or_raise(DIALECT)
 
-FragmentKind = Literal["expression", "order_by"]
+# "expression": a value (no subquery); "predicate": a condition (may test EXISTS/IN (SELECT ...));
+# "order_by": `a.x, b.y DESC`.
+FragmentKind = Literal["expression", "predicate", "order_by"]
 
 # First tokens that start a statement rather than an expression.
 _STATEMENT_TOKENS = {
@@ -40,12 +47,6 @@ _WRITE_NODES = (
     exp.Insert, exp.Update, exp.Delete, exp.Create, exp.Drop, exp.Alter, exp.Command, exp.Merge,
     exp.Set, exp.Into, exp.Lock, exp.TruncateTable, exp.Use, exp.Grant, exp.PropertyEQ,
 )
-# Functions with side effects (files, locks, sleeps, server state): not a read of the row.
-_SIDE_EFFECT_FUNCTIONS = {
-    "SLEEP", "BENCHMARK", "LOAD_FILE", "GET_LOCK", "RELEASE_LOCK", "RELEASE_ALL_LOCKS", "IS_FREE_LOCK",
-    "IS_USED_LOCK", "MASTER_POS_WAIT", "SOURCE_POS_WAIT", "NAME_CONST", "SYS_EXEC", "SYS_EVAL",
-    "NEXTVAL", "SETVAL", "LASTVAL", "LAST_INSERT_ID", "ROW_COUNT", "FOUND_ROWS",
-}
 
 
 def _error(where: str, why: str, remedy: str, text: str) -> ContractError:
@@ -84,17 +85,38 @@ def _check_tokens(tokens: list[Token], where: str, text: str) -> None:
 
 def _check_tree(node: exp.Expression, where: str, text: str) -> None:
     for sub in node.walk():
+        if isinstance(sub, exp.PropertyEQ):
+            raise _error(where, "the SQL fragment assigns a variable (`:=`)",
+                         "use only columns and literals; the view has no variables", text)
         if isinstance(sub, _WRITE_NODES):
             raise _error(where, f"the SQL fragment writes, locks or changes state ({sub.key.upper()})",
                          "use only reads: column references, functions, read-only subqueries", text)
         if isinstance(sub, (exp.Parameter, exp.SessionParameter, exp.Placeholder)):
             raise _error(where, "the SQL fragment uses a variable or placeholder",
                          "use only columns and literals; the view has no parameters", text)
-        if isinstance(sub, exp.Func):
-            name = (sub.name if isinstance(sub, exp.Anonymous) else sub.sql_name()).upper()
-            if name in _SIDE_EFFECT_FUNCTIONS:
-                raise _error(where, f"the SQL fragment calls {name}(), which has side effects",
-                             "remove the call; fragments must only read the row", text)
+
+
+def _refused_calls(tokens: list[Token]) -> list[str]:
+    """Refused function names called in the text, whatever node sqlglot makes of them."""
+    return [t.text.upper() for t, after in zip(tokens, tokens[1:])
+            if after.token_type == TokenType.L_PAREN and t.text.upper() in REFUSED_FUNCTIONS]
+
+
+def _probe(sample: str) -> exp.Expression:
+    """The parser's reading of an allow-list sample (no policy: the samples define it)."""
+    return _parse_one(_tokens(sample, "fragment policy"), sample, exp.Condition, "fragment policy")
+
+
+def _check_policy(node: exp.Expression, tokens: list[Token], kind: FragmentKind, where: str, text: str) -> None:
+    """Every policy problem of the fragment in one ContractError (details['errors'])."""
+    problems = policy_problems(node, kind, _probe)
+    for name in [] if problems else _refused_calls(tokens):  # in case sqlglot read a call as no function
+        problems.append(Problem(f"{name}() {REFUSED_FUNCTIONS[name]}",
+                                "remove the call; a fragment reads only the row's columns"))
+    if problems:
+        errors = [{"path": where, "message": p.why, "remedy": p.remedy} for p in problems]
+        raise ContractError(problems[0].why, where=where, remedy=problems[0].remedy,
+                            details={"fragment": text, "errors": errors})
 
 
 def _split_top_level(tokens: list[Token]) -> list[list[Token]]:
@@ -128,8 +150,10 @@ def _parse_one(tokens: list[Token], text: str, into: type[exp.Expression], where
 
 
 def parse_fragment(text: str, where: str, kind: FragmentKind = "expression") -> exp.Expression:
-    """Parse one contract SQL fragment; raise ContractError (with `where`) if it is anything but
-    one read-only expression. kind="order_by" accepts `a.x, b.y DESC` and returns an exp.Order."""
+    """Parse one contract SQL fragment; raise ContractError (with `where`; every policy problem in
+    details['errors']) if it is anything but one read-only expression the policy allows.
+    kind="predicate" may test EXISTS/IN (SELECT ...); kind="order_by" accepts `a.x, b.y DESC`
+    and returns an exp.Order."""
     if not isinstance(text, str):
         raise _error(where, "the SQL fragment is not a string", "write the expression as a JSON string", str(text))
     tokens = _tokens(text, where)
@@ -140,6 +164,7 @@ def parse_fragment(text: str, where: str, kind: FragmentKind = "expression") -> 
     else:
         node = _parse_one(tokens, text, exp.Condition, where)
     _check_tree(node, where, text)
+    _check_policy(node, tokens, kind, where, text)
     return node
 
 
@@ -194,3 +219,80 @@ def references(node: exp.Expression) -> FragmentRefs:
             select = select.find_ancestor(exp.Select)
         refs.columns.append(ColumnRef(name=column.name, qualifier=column.table or None, scope=scope, node=column))
     return refs
+
+
+# ---- every fragment of a contract ----------------------------------------------------------------
+
+_JOIN_FRAGMENTS = (("join_condition", "predicate"), ("condition", "predicate"), ("select_column", "expression"))
+_CALC_FRAGMENTS = (("join_condition", "predicate"), ("select_column", "expression"), ("else", "expression"))
+
+
+def _escape(key: object) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
+def _part_fragments(part: dict[str, Any], path: str, fields: tuple) -> Iterator[tuple[str, Any, FragmentKind]]:
+    for name, kind in fields:
+        if name in part:
+            yield f"{path}/{name}", part[name], kind
+
+
+def _attribute_fragments(attr: Any, path: str) -> Iterator[tuple[str, Any, FragmentKind]]:
+    join = attr.get("join") if isinstance(attr, dict) else None
+    calc = attr.get("calculation") if isinstance(attr, dict) else None
+    if isinstance(join, dict):
+        jpath = f"{path}/join"
+        yield from _part_fragments(join, jpath, _JOIN_FRAGMENTS)
+        conditions = join.get("join_conditions")
+        for k, text in enumerate(conditions if isinstance(conditions, list) else []):
+            yield f"{jpath}/join_conditions/{k}", text, "predicate"
+        hops = join.get("joins")
+        for k, hop in enumerate(hops if isinstance(hops, list) else []):
+            if isinstance(hop, dict):
+                yield from _part_fragments(hop, f"{jpath}/joins/{k}", _JOIN_FRAGMENTS)
+        construction = join.get("construction")
+        if isinstance(construction, dict):
+            columns = construction.get("select_columns")
+            for key, text in (columns.items() if isinstance(columns, dict) else []):
+                yield f"{jpath}/construction/select_columns/{_escape(key)}", text, "expression"
+            if construction.get("order_by") is not None:
+                yield f"{jpath}/construction/order_by", construction["order_by"], "order_by"
+    if isinstance(calc, dict):
+        cpath = f"{path}/calculation"
+        for field, text, kind in _part_fragments(calc, cpath, _CALC_FRAGMENTS):
+            count_star = calc.get("operation") == "COUNT" and isinstance(text, str) and text.strip() == "*"
+            if not (field.endswith("/select_column") and count_star):
+                yield field, text, kind
+        cases = calc.get("cases")
+        for k, case in enumerate(cases if isinstance(cases, list) else []):
+            if isinstance(case, dict):
+                yield from _part_fragments(case, f"{cpath}/cases/{k}", (("when", "predicate"), ("then", "expression")))
+
+
+def fragment_locations(data: Any) -> Iterator[tuple[str, Any, FragmentKind]]:
+    """(JSON path, text, kind) of every SQL fragment of a contract given as JSON."""
+    tables = data.get("tables") if isinstance(data, dict) else None
+    for i, table in enumerate(tables if isinstance(tables, list) else []):
+        if not isinstance(table, dict):
+            continue
+        attrs = table.get("attributes")
+        for j, attr in enumerate(attrs if isinstance(attrs, list) else []):
+            yield from _attribute_fragments(attr, f"/tables/{i}/attributes/{j}")
+        entities = table.get("entities")
+        for e, entity in enumerate(entities if isinstance(entities, list) else []):
+            attrs = entity.get("attributes") if isinstance(entity, dict) else None
+            for j, attr in enumerate(attrs if isinstance(attrs, list) else []):
+                yield from _attribute_fragments(attr, f"/tables/{i}/entities/{e}/attributes/{j}")
+
+
+def fragment_errors(data: Any) -> list[dict[str, str]]:
+    """Every refused fragment of a contract: [{path, message, remedy}], all of them."""
+    errors: list[dict[str, str]] = []
+    for path, text, kind in fragment_locations(data):
+        if not isinstance(text, str):
+            continue  # a schema error, reported by the validator
+        try:
+            parse_fragment(text, path, kind)
+        except ContractError as exc:
+            errors += exc.details.get("errors") or [{"path": path, "message": exc.why, "remedy": exc.remedy}]
+    return errors

@@ -32,12 +32,37 @@ def schema_errors(data: Any) -> list[dict[str, str]]:
     return [{"path": pointer(e.absolute_path), "message": e.message} for e in errors]
 
 
+def _text(path: Path) -> str:
+    """The file as UTF-8 text (a UTF-8 byte-order mark is allowed); a binary or otherwise encoded
+    file is a ContractError naming the file, not a UnicodeDecodeError."""
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
+        raise ContractError(
+            "the file is UTF-16 text, not UTF-8" if utf16 else "the file is binary (it holds NUL bytes), not JSON text",
+            where=str(path),
+            remedy="save the contract as UTF-8 JSON" + (" (your editor wrote UTF-16)" if utf16 else
+                                                        "; check that this is the contract file"),
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ContractError(
+            f"the file is not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line}) "
+            "is not valid UTF-8 (Latin-1 or Windows-1252 text?)",
+            where=f"{path}:{line}",
+            remedy="save the contract as UTF-8 JSON (e.g. `iconv -f latin1 -t utf-8`), or write non-ASCII text as "
+                   "\\u escapes",
+        ) from None
+
+
 def read_json(path: Path | str) -> Any:
     path = Path(path)
     if not path.is_file():
         raise NotFoundError(f"no file {path}", where=str(path), remedy="check the contract path")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(_text(path))
     except json.JSONDecodeError as exc:
         raise ContractError(
             f"not JSON: {exc.msg}",
@@ -47,9 +72,17 @@ def read_json(path: Path | str) -> Any:
         ) from None
 
 
+def empty_tables_errors(data: Any) -> list[dict[str, str]]:
+    """A contract without tables migrates nothing: invalid, though the reference schema allows it."""
+    if isinstance(data, dict) and data.get("tables") == []:
+        return [{"path": "/tables", "message": "the contract has no tables: it would migrate nothing",
+                 "remedy": "list at least one DynamoDB table (generate it with `mysql2ddb model contract`)"}]
+    return []
+
+
 def parse_contract(data: Any, where: str = "contract") -> Contract:
     """Validate shape (reference schema, then model); raise ContractError listing every problem."""
-    errors = schema_errors(data)
+    errors = schema_errors(data) + empty_tables_errors(data)
     if not errors:
         try:
             return Contract.model_validate(data)

@@ -4,7 +4,8 @@ collected (never the first one only), each with a JSON pointer into the contract
 The live checks walk the contract as plain JSON (not the pydantic model), so a table whose shape
 is wrong in one place is still checked everywhere else in the same run. The checks themselves
 live in validate_live.py (tables, attributes, joins, calculations), validate_keys.py (keys,
-GSIs, item size) and validate_scope.py (SQL fragments over known tables, value classes).
+GSIs, item size) and validate_scope.py (SQL fragments over known tables, value classes); what a
+fragment may contain at all is fragment_policy.py. A contract with no tables is invalid.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from mysql2ddb.tools.core.errors import ContractError
 from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.contract.catalog import Catalog, read_catalog
 from mysql2ddb.tools.contract.findings import ContractIssue, Findings
-from mysql2ddb.tools.contract.load import pointer, read_json, reference_schema
+from mysql2ddb.tools.contract.load import empty_tables_errors, pointer, read_json, reference_schema
 from mysql2ddb.tools.contract.model import Contract
 from mysql2ddb.tools.core.db import Dsn
 
@@ -82,6 +83,8 @@ def check_contract(data: Any, catalog: Catalog | None) -> ContractValidation:
     if isinstance(data, Contract):
         data = data.dump()
     schema_findings(data, out)
+    for error in empty_tables_errors(data):
+        out.error(error["path"], error["message"], error["remedy"])
     if not out.errors:
         model_findings(data, out)
     checked = check_tables(data, catalog, out) if isinstance(data, dict) else []

@@ -1,6 +1,8 @@
 """Joins, calculations and transformations of one attribute: their tables exist, their SQL
 fragments resolve in the scope the view gives them (the source table plus the joined table(s)),
-and the types without defined fields are refused with a remedy (contract-semantics.md §9)."""
+conditions are read as predicates (the only fragments that may test EXISTS/IN (SELECT ...)), every
+join condition relates the joined table to the row (no cartesian product), and the types without
+defined fields are refused with a remedy (contract-semantics.md §9)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from mysql2ddb.tools.contract.catalog import Catalog
+from mysql2ddb.tools.contract.fragments import references
 from mysql2ddb.tools.contract.validate_scope import Checked, Resolver, check_table_name
 
 if TYPE_CHECKING:
@@ -45,6 +48,39 @@ def _target(join: dict[str, Any], path: str, home: str, catalog: Catalog | None,
     return target
 
 
+def _side(ref, targets: set, rows: list[str], target: str | None, catalog: Catalog | None) -> str | None:
+    """'target', 'row', 'inner' (the subquery's own table) or None (cannot tell: reported elsewhere)."""
+    if ref.qualifier:
+        if ref.qualifier in ref.scope:
+            return "inner"
+        return "target" if ref.qualifier in targets else "row" if ref.qualifier in rows else None
+    if catalog is None:
+        return None
+    if any(catalog.column(t, ref.name) for t in set(ref.scope.values())):
+        return "inner"
+    if rows and catalog.column(rows[0], ref.name):  # §12: the source table first
+        return "row"
+    if target and catalog.column(target, ref.name):
+        return "target"
+    return "row" if any(catalog.column(t, ref.name) for t in rows[1:]) else None
+
+
+def _relates(conditions: list[Checked | None], path: str, targets: set, rows: list[str], target: str | None,
+             catalog: Catalog | None, out: "Findings") -> None:
+    """A join condition must name the joined table and the row it joins to: one that does not
+    (`1 = 1`, `t.flag = 1`) joins every row to every row of the table, a cartesian product."""
+    if target is None or any(c is None for c in conditions):
+        return
+    sides = {_side(ref, targets, rows, target, catalog) for c in conditions for ref in references(c.node).columns}
+    if None in sides:
+        return
+    missing = [what for what, side in ((f"the joined table `{target}`", "target"), ("the row", "row")) if side not in sides]
+    if missing:
+        out.error(path, f"the join condition never names {' nor '.join(missing)}: every row would meet every row "
+                        f"of `{target}` (a cartesian product)",
+                  f"relate the two, e.g. `{next(iter(targets))}.<key> = {rows[0] if rows else 'source'}.<foreign key>`")
+
+
 def check_join(join: dict[str, Any], path: str, home: str, info: "AttrInfo", catalog: Catalog | None,
                out: "Findings") -> None:
     kind = join.get("type")
@@ -58,7 +94,8 @@ def check_join(join: dict[str, Any], path: str, home: str, info: "AttrInfo", cat
                       f"choose an alias that names no table, e.g. `parent_{home}`")
             return
         scope = Resolver(catalog, {home: home, alias: home}, home, out)
-        scope.fragment(join.get("join_condition"), f"{path}/join_condition")
+        condition = scope.fragment(join.get("join_condition"), f"{path}/join_condition", "predicate")
+        _relates([condition], f"{path}/join_condition", {alias}, [home], home, catalog, out)
         _take_value(info, scope.fragment(join.get("select_column"), f"{path}/select_column"), catalog, home)
         return
     if kind == "chain":
@@ -72,12 +109,15 @@ def check_join(join: dict[str, Any], path: str, home: str, info: "AttrInfo", cat
         conditions = join.get("join_conditions")
         if isinstance(conditions, list) and not conditions:
             out.error(f"{path}/join_conditions", "no join conditions", "list one condition per joined column")
-        for k, text in enumerate(conditions if isinstance(conditions, list) else []):
-            scope.fragment(text, f"{path}/join_conditions/{k}")
+        checked = [scope.fragment(text, f"{path}/join_conditions/{k}", "predicate")
+                   for k, text in enumerate(conditions if isinstance(conditions, list) else [])]
+        if checked:
+            _relates(checked, f"{path}/join_conditions", {target}, [home], target, catalog, out)
     else:
-        scope.fragment(join.get("join_condition"), f"{path}/join_condition")
+        condition = scope.fragment(join.get("join_condition"), f"{path}/join_condition", "predicate")
+        _relates([condition], f"{path}/join_condition", {target}, [home], target, catalog, out)
     if kind == "conditional":
-        scope.fragment(join.get("condition"), f"{path}/condition")
+        scope.fragment(join.get("condition"), f"{path}/condition", "predicate")
     if kind == "json-construction":
         _construction(join.get("construction"), f"{path}/construction", scope, info, target, catalog, out)
         return
@@ -107,7 +147,9 @@ def _chain(join: dict[str, Any], path: str, home: str, info: "AttrInfo", catalog
         if target:
             names[target] = target
         scope = Resolver(catalog, dict(names), home, out)
-        scope.fragment(hop.get("join_condition"), f"{hpath}/join_condition")
+        condition = scope.fragment(hop.get("join_condition"), f"{hpath}/join_condition", "predicate")
+        _relates([condition], f"{hpath}/join_condition", {target}, [n for n in names if n != target], target,
+                 catalog, out)
         last = scope.fragment(hop.get("select_column"), f"{hpath}/select_column")
         if last is not None:
             t, w = last.nbytes(_avg(catalog, target))
@@ -170,7 +212,8 @@ def check_calculation(calc: dict[str, Any], path: str, home: str, info: "AttrInf
     if kind == "aggregate":
         target = _target(calc, path, home, catalog, out)
         scope = Resolver(catalog, {home: home, **({target: target} if target else {})}, home, out)
-        scope.fragment(calc.get("join_condition"), f"{path}/join_condition")
+        condition = scope.fragment(calc.get("join_condition"), f"{path}/join_condition", "predicate")
+        _relates([condition], f"{path}/join_condition", {target}, [home], target, catalog, out)
         operation = calc.get("operation")
         select = calc.get("select_column")
         checked = None
@@ -191,7 +234,7 @@ def check_calculation(calc: dict[str, Any], path: str, home: str, info: "AttrInf
         values: list[Checked] = []
         for k, case in enumerate(cases if isinstance(cases, list) else []):
             if isinstance(case, dict):
-                scope.fragment(case.get("when"), f"{path}/cases/{k}/when")
+                scope.fragment(case.get("when"), f"{path}/cases/{k}/when", "predicate")
                 values.append(scope.fragment(case.get("then"), f"{path}/cases/{k}/then"))
         if "else" in calc:
             values.append(scope.fragment(calc.get("else"), f"{path}/else"))

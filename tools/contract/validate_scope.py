@@ -1,7 +1,8 @@
 """SQL fragments checked against the tables they may see: a fragment parses as one read-only
-expression (fragments.py), every qualified name is a table or alias in scope, every column exists,
-and an unqualified name resolves against the source table first, then the other tables in scope,
-where finding it in two is an error (contract-semantics.md §12).
+expression within the fragment policy (fragments.py, fragment_policy.py; every policy problem is
+reported), every qualified name is a table or alias in scope, every table is a base table (not a
+view), every column exists, and an unqualified name resolves against the source table first, then
+the other tables in scope, where finding it in two is an error (contract-semantics.md §12).
 
 Also here: what kind of value a column or fragment yields (numeric, string, temporal, ...) and how
 many bytes it may take, for the key-type and item-size checks.
@@ -154,7 +155,8 @@ class Resolver:
         try:
             node = parse_fragment(text, path, kind)
         except ContractError as exc:
-            self.out.error(path, exc.why, exc.remedy)
+            for error in exc.details.get("errors") or [{"path": path, "message": exc.why, "remedy": exc.remedy}]:
+                self.out.error(error["path"], error["message"], error["remedy"])
             return None
         refs = references(node)
         if self.catalog is not None:
@@ -162,6 +164,8 @@ class Resolver:
                 if not self.catalog.has_table(table):
                     self.out.error(path, f"the subquery reads unknown table `{table}`",
                                    _table_remedy(self.catalog, table))
+                elif is_view(self.catalog, table):
+                    self.out.error(path, *_view_problem(table))
         resolved: dict[int, ColumnInfo] = {}
         for ref in refs.columns:
             info = self.column(ref, path)
@@ -235,9 +239,23 @@ def check_table_name(catalog: Catalog | None, table: object, path: str, out: "Fi
     if not isinstance(table, str) or catalog is None:
         return isinstance(table, str)
     if catalog.has_table(table):
+        if is_view(catalog, table):
+            out.error(path, *_view_problem(table))
+            return False
         return True
     out.error(path, f"unknown table `{table}` in database `{catalog.database}`", _table_remedy(catalog, table))
     return False
+
+
+def is_view(catalog: Catalog, table: str) -> bool:
+    stats = catalog.stats.get(table)
+    return stats is not None and stats.table_type.upper() == "VIEW"
+
+
+def _view_problem(table: str) -> tuple[str, str]:
+    return (f"`{table}` is a view, not a table: a contract reads base tables only (a view runs its own SQL, "
+            "with its definer's rights, outside the fragment policy)",
+            f"name the base tables `{table}` reads, joined through the contract")
 
 
 def table_columns_remedy(columns: dict[str, ColumnInfo], wanted: str, table: str) -> str:

@@ -12,6 +12,7 @@ from typing import Any, AsyncIterator, Iterator
 from urllib.parse import quote, unquote, urlsplit
 
 import pymysql
+from sqlglot import exp
 
 from mysql2ddb.tools.core.errors import (
     ConfigError,
@@ -26,6 +27,7 @@ _NO_PRIVILEGE = {1142, 1143, 1227, 1370}
 _UNREACHABLE = {2002, 2003, 2005, 2006, 2013, 2055}
 _UNKNOWN_DB = {1049}
 _NO_TABLE = {1146}
+_TIMED_OUT = {1969, 3024}  # MariaDB max_statement_time, MySQL max_execution_time exceeded
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,14 @@ def map_db_error(exc: BaseException, where: str, dsn: Dsn | None = None) -> Data
             where=f"{where} @ {target}",
             remedy="check the database name at the end of the DSN (SHOW DATABASES lists them)",
         )
+    if code in _TIMED_OUT:
+        return DatabaseError(
+            f"the read ran past its time limit ({code}): {message}",
+            where=f"{where} @ {target}",
+            remedy="a view runs the contract's joins and fragments: check that each join condition uses an "
+                   "indexed column (EXPLAIN the view's SELECT) and that the server is not overloaded; then rerun "
+                   "(a copy resumed with the same run id continues from its checkpoint)",
+        )
     if code in _NO_TABLE:
         return NotFoundError(
             f"missing table: {message}",
@@ -135,6 +145,42 @@ def map_db_error(exc: BaseException, where: str, dsn: Dsn | None = None) -> Data
 
 
 _DRIVER_ERRORS = (pymysql.err.MySQLError, ConnectionError, OSError)
+
+# Server-side time limits on reads of the views: a view runs contract SQL, and a slow or stuck one
+# must end with an error rather than hold a connection (and its snapshot) for ever.
+# A stream's limit covers the whole read, including the time the server waits for the copy to take
+# rows: at a new table's 4,000 writes/s, one hour would end a copy of ~14M items mid-way.
+STREAM_SECONDS = 6 * 3600  # a copy or verify stream: one view read end to end
+MEASURE_SECONDS = 300  # the plan: row counts and the size measurement (a sample still scans the view)
+
+
+def server_flavor(conn: Any) -> str | None:
+    """'mariadb' or 'mysql' from a PyMySQL/aiomysql connection's greeting; None when unknown."""
+    info = str(getattr(conn, "get_server_info", lambda: "")() or "")
+    if not info:
+        return None
+    return "mariadb" if "mariadb" in info.lower() else "mysql"
+
+
+def time_limited(query: exp.Select, seconds: int, flavor: str | None = None) -> str:
+    """Driver text (`%s` parameters) of a SELECT the server stops after `seconds`.
+
+    MariaDB: `SET STATEMENT max_statement_time=N FOR SELECT ...` (seconds). MySQL (5.7.8+): the
+    optimizer hint `SELECT /*+ MAX_EXECUTION_TIME(ms) */ ...`. Flavor None (the caller has no
+    connection yet) writes both: MariaDB runs `/*M! ... */` executable comments, which MySQL skips,
+    and takes the hint for a comment (MariaDB 12 obeys it too, with the same limit)."""
+    from mysql2ddb.tools.core.sql import driver_sql
+
+    seconds = max(1, int(seconds))
+    query = query.copy()
+    if flavor != "mariadb":
+        hint = exp.Anonymous(this="MAX_EXECUTION_TIME", expressions=[exp.Literal.number(seconds * 1000)])
+        query.set("hint", exp.Hint(expressions=[hint]))
+    text = driver_sql(query)
+    prefix = f"SET STATEMENT max_statement_time={seconds} FOR "
+    if flavor == "mariadb":
+        return prefix + text
+    return text if flavor == "mysql" else f"/*M! {prefix}*/ {text}"
 
 
 @contextlib.contextmanager

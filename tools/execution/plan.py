@@ -26,7 +26,9 @@ from sqlglot import exp
 from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.core import sql
 from mysql2ddb.tools.contract.model import Contract, ContractTable
-from mysql2ddb.tools.core.db import Dsn, map_db_error, sync_connection
+from mysql2ddb.tools.core.db import (
+    MEASURE_SECONDS, Dsn, map_db_error, server_flavor, sync_connection, time_limited,
+)
 from mysql2ddb.tools.core.pricing import Prices
 
 NEW_TABLE_WRITE_UNITS_PER_S = 4_000
@@ -187,7 +189,8 @@ def count_source_rows(cur: Any, table: ContractTable) -> int:
     """Items = source rows (joins are LEFT joins, one item per row per entity)."""
     total = 0
     for name in _source_tables(table):
-        cur.execute(sql.driver_sql(exp.select(exp.Count(this=exp.Star())).from_(sql.table(name))))
+        count = exp.select(exp.Count(this=exp.Star())).from_(sql.table(name))
+        cur.execute(time_limited(count, MEASURE_SECONDS, server_flavor(cur.connection)))
         total += int(cur.fetchone()[0])
     return total
 
@@ -258,7 +261,7 @@ def measure_table(conn: Any, table: ContractTable, catalog: Any, spec: dict[str,
 
         measure = Measure(table, convert.build_converter(spec), convert.item_size, convert.RowRejected)
         with conn.cursor(pymysql.cursors.SSCursor) as cur:
-            cur.execute(sql.driver_sql(query), params)
+            cur.execute(time_limited(query, MEASURE_SECONDS, server_flavor(conn)), params)
             for row in cur:
                 measure.add(row)
     except pymysql.err.MySQLError as exc:

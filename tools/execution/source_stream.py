@@ -1,7 +1,8 @@
 """Streaming a view out of MySQL: ordered, resumable, never whole in memory, and cheap per row.
 
 The query is `SELECT *, <binary key copies> FROM ddb_<t>_view [WHERE key > last] ORDER BY key`,
-run with PyMySQL's unbuffered SSCursor. Numeric and temporal key columns order by themselves (an
+run with PyMySQL's unbuffered SSCursor, under a server-side time limit (STREAM_SECONDS,
+tools/core/db.py `time_limited`). Numeric and temporal key columns order by themselves (an
 indexed id streams without a sort); string, binary and float keys order by their bytes
 (`CAST(.. AS BINARY)`, selected as an extra column), so the order and the resume comparison are
 exact whatever the collation (no case-insensitive or trailing-space ties).
@@ -25,6 +26,7 @@ from pymysql.protocol import MysqlPacket
 from sqlglot import exp
 
 from mysql2ddb.tools.core import sql
+from mysql2ddb.tools.core.db import STREAM_SECONDS, time_limited
 
 # key columns whose own SQL order is exact and whose value round-trips as a driver parameter
 ORDER_AS_IS = {
@@ -91,7 +93,8 @@ def stream_query(view: str, keys: list[tuple[str, bool]], after: tuple | None = 
         condition, params = _after(exprs, after)
         query = query.where(condition)
     query = query.order_by(*order)
-    return sql.driver_sql(query), params
+    # the caller's connection is not open yet: the text carries both flavors' limits
+    return time_limited(query, STREAM_SECONDS), params
 
 
 # ---- fast decoding of text-protocol rows ----------------------------------------------------------

@@ -27,7 +27,7 @@ from mysql2ddb.tools.core import sql
 from mysql2ddb.tools.core.aws import AwsClients, map_aws_error
 from mysql2ddb.tools.contract.catalog import Catalog
 from mysql2ddb.tools.contract.model import Contract
-from mysql2ddb.tools.core.db import Dsn, map_db_error, sync_connection
+from mysql2ddb.tools.core.db import STREAM_SECONDS, Dsn, map_db_error, server_flavor, sync_connection, time_limited
 from mysql2ddb.tools.execution.convert import RowRejected, build_converter, key_text
 from mysql2ddb.tools.execution.spec import table_spec
 from mysql2ddb.tools.execution.verify_digest import Digest, bucket_of, field_diff, item_hash, key_attributes
@@ -88,7 +88,7 @@ def _source_rows(dsn: Dsn, spec: dict[str, Any]) -> Iterator[tuple]:
     with sync_connection(dsn, where=where, cursorclass=pymysql.cursors.SSCursor) as conn:
         try:
             with conn.cursor() as cur:
-                cur.execute(sql.driver_sql(query))
+                cur.execute(time_limited(query, STREAM_SECONDS, server_flavor(conn)))
                 while rows := cur.fetchmany(2000):
                     yield from rows
         except pymysql.err.MySQLError as exc:

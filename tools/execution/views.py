@@ -7,9 +7,11 @@ one SELECT per entity (§1): columns pk and sk (built from the entity's template
 of the entities' attributes by first appearance, NULL where an entity lacks one, then
 `entity_type` (the entity's name, unless the contract declares that attribute itself).
 
-`apply_views` compiles EVERY view before creating any (a bad fragment refuses the whole contract
-with nothing created), then creates them and reads each view's columns back from
-information_schema: the set must equal the contract's attributes.
+`apply_views` first checks every fragment against the fragment policy (fragment_policy.py) and
+every table the contract names against the catalog (base tables only), reporting ALL problems with
+their JSON paths in one ContractError; it then compiles EVERY view before creating any (a bad
+fragment refuses the whole contract with nothing created), creates them and reads each view's
+columns back from information_schema: the set must equal the contract's attributes.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from mysql2ddb.tools.core.progress import NullProgress, ProgressSink
 from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.core import sql
 from mysql2ddb.tools.contract.catalog import Catalog, read_catalog
+from mysql2ddb.tools.contract.fragments import fragment_errors, fragment_locations, parse_fragment, references
 from mysql2ddb.tools.contract.model import Contract, ContractTable
 from mysql2ddb.tools.core.db import Dsn, async_connection, map_db_error
 from mysql2ddb.tools.execution.spec import ENTITY_TYPE, view_columns
@@ -69,8 +72,46 @@ def compile_view(table: ContractTable, catalog: Catalog) -> exp.Create:
                       expression=compile_query(table, catalog))
 
 
+def _named_tables(node: object, path: str = "") -> list[tuple[str, str]]:
+    """(JSON path, table) of every source_table / target_table of the contract."""
+    found: list[tuple[str, str]] = []
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+    for key, value in items:
+        here = f"{path}/{key}"
+        if key in ("source_table", "target_table") and isinstance(value, str):
+            found.append((here, value))
+        else:
+            found += _named_tables(value, here)
+    return found
+
+
+def _view_errors(data: dict, catalog: Catalog) -> list[dict[str, str]]:
+    """Tables that are views (ours included): their SQL would run outside the fragment policy."""
+    named = _named_tables(data)
+    for path, text, kind in fragment_locations(data):
+        try:
+            named += [(path, t) for t in references(parse_fragment(text, path, kind)).tables]
+        except ContractError:
+            continue  # reported by fragment_errors
+    return [{"path": path, "message": f"`{name}` is a view, not a table: a contract reads base tables only",
+             "remedy": f"name the base tables `{name}` reads, joined through the contract"}
+            for path, name in dict.fromkeys(named)
+            if name in catalog.stats and catalog.stats[name].table_type.upper() == "VIEW"]
+
+
+def check_fragments(contract: Contract, catalog: Catalog) -> None:
+    """Refuse the contract, listing every problem with its JSON path, if one fragment breaks the
+    fragment policy or a table it names is a view: before anything is compiled or created."""
+    data = contract.dump()
+    errors = fragment_errors(data) + _view_errors(data, catalog)
+    if errors:
+        raise ContractError(f"{len(errors)} problem(s) in the contract's SQL fragments; first: {errors[0]['message']}",
+                            where=errors[0]["path"], remedy=errors[0]["remedy"], details={"errors": errors})
+
+
 def views_sql(contract: Contract, catalog: Catalog) -> dict[str, str]:
     """view name -> CREATE VIEW text (what --apply would run; nothing is executed)."""
+    check_fragments(contract, catalog)
     return {t.view_name: sql.render(compile_view(t, catalog)) for t in contract.tables}
 
 
@@ -114,6 +155,7 @@ async def apply_views(contract: Contract, dsn: Dsn, *, progress: ProgressSink | 
     create or replace them, then check each view's column set against the attributes."""
     progress = progress or NullProgress()
     catalog = catalog or await read_catalog(dsn)
+    check_fragments(contract, catalog)
     compiled = [(t, sql.render(compile_view(t, catalog))) for t in contract.tables]
     total = len(compiled)
     async with async_connection(dsn, where="create views") as conn:

@@ -150,7 +150,7 @@ class SelectBuilder:
         name, or `as_name` for a self-join, maps to the new alias); returns its alias, reusing an
         identical earlier join."""
         names = {**tables, (as_name or target): _PENDING}
-        parts = [self.fragment(c, names, f"{where}[{i}]" if len(conditions) > 1 else where)
+        parts = [self.fragment(c, names, f"{where}[{i}]" if len(conditions) > 1 else where, "predicate")
                  for i, c in enumerate(conditions)]
         condition = parts[0] if len(parts) == 1 else exp.and_(*parts)
         key = (target, sql.render(condition))
@@ -203,14 +203,14 @@ class SelectBuilder:
         where = f"{where}.calculation"
         if isinstance(calc, CaseCalculation):
             tables = self._tables()
-            ifs = [exp.If(this=self.fragment(c.when, tables, f"{where}.cases[{i}].when"),
+            ifs = [exp.If(this=self.fragment(c.when, tables, f"{where}.cases[{i}].when", "predicate"),
                           true=self.fragment(c.then, tables, f"{where}.cases[{i}].then")) for i, c in enumerate(calc.cases)]
             default = self.fragment(calc.else_, tables, f"{where}.else") if calc.else_ is not None else None
             return exp.Case(ifs=ifs, default=default)
         if isinstance(calc, AggregateCalculation):
             alias = self._new_alias("a", calc.target_table)
             tables = self._tables(**{calc.target_table: alias})
-            condition = self.fragment(calc.join_condition, tables, f"{where}.join_condition")
+            condition = self.fragment(calc.join_condition, tables, f"{where}.join_condition", "predicate")
             selected = (exp.Star() if calc.select_column.strip() == "*"
                         else self.fragment(calc.select_column, tables, f"{where}.select_column"))
             query = exp.select(_AGGREGATES[calc.operation](this=selected)).from_(
@@ -239,7 +239,7 @@ class SelectBuilder:
         if isinstance(join, ConditionalJoin):
             alias = self.join(join.target_table, [join.join_condition], f"{where}.join_condition", self._tables())
             tables = self._tables(**{join.target_table: alias})
-            return exp.Case(ifs=[exp.If(this=self.fragment(join.condition, tables, f"{where}.condition"),
+            return exp.Case(ifs=[exp.If(this=self.fragment(join.condition, tables, f"{where}.condition", "predicate"),
                                         true=self.fragment(join.select_column, tables, f"{where}.select_column"))],
                             default=exp.Literal.string(join.else_value))
         if isinstance(join, ChainJoin):
@@ -274,7 +274,7 @@ class SelectBuilder:
         obj = exp.JSONObject(expressions=pairs)
         order = (self.fragment(construction.order_by, tables, f"{where}.construction.order_by", "order_by")
                  if construction.order_by else None)
-        condition = self.fragment(join.join_condition, tables, f"{where}.join_condition")
+        condition = self.fragment(join.join_condition, tables, f"{where}.join_condition", "predicate")
         limit = int(construction.limit) if construction.limit is not None else None
         if construction.type == "object":
             query = exp.select(obj).from_(sql.table(join.target_table, alias=alias)).where(condition)
