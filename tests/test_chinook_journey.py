@@ -47,9 +47,10 @@ def test_chinook_from_schema_defaults_to_verified_items(chinook_copy, aws, workd
     assert cli(workdir, "gates", "approve", "design")["next"].startswith("generate the contract (mysql2ddb model contract")
     contract = cli(workdir, "model", "contract", "--dsn", dsn)
     assert contract["validation"]["valid"] is True
-    cli(workdir, "gates", "approve", "contract")
+    assert cli(workdir, "gates", "approve", "contract")["state"] == "approved"
+    assert cli(workdir, "gates", "list")["stale"] == []
     report = cli(workdir, "migrate", str(workdir / "contract.json"), "--dsn", dsn,
-                 "--endpoint-url", aws.endpoint_url)
+                 "--endpoint-url", aws.endpoint_url, "--yes")
     assert report["ok"] is True and report["verify"]["ok"] is True
     assert report["total"]["written"] == report["total"]["read"] > 15_000
     assert report["total"]["rejected"] == 0

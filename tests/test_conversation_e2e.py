@@ -4,6 +4,8 @@ on both protocol eras (elicitation on 2025-11-25, input-required results on 2026
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastmcp import Client
 
@@ -31,7 +33,8 @@ async def test_scripted_conversation_migrates_sakila(mode, tmp_path, capture_dir
     dsn = dsn_for("m2d_e2e_sakila")
     corpora.ensure_sakila(dsn)
     moto_server.reset()
-    settings = Settings(workdir=tmp_path / "work", dsn=dsn.url(), aws_endpoint_url=moto_server.url)
+    settings = Settings(workdir=tmp_path / "work", dsn=dsn.url(), aws_endpoint_url=moto_server.url,
+                        read_dirs=[capture_dir])  # the user lets the server read the shared capture
     user = User()
     async with Client(create_server(settings), mode=mode, elicitation_handler=user) as chat:
         assert chat.protocol_version == ERAS[mode]
@@ -48,7 +51,9 @@ async def test_scripted_conversation_migrates_sakila(mode, tmp_path, capture_dir
         await call("analyze_query_log", {"paths": [str(capture_dir / "general.log.gz")]})
         patterns = await call("build_access_patterns")
         assert len(patterns["patterns"]) == 9
-        assert (await call("review_gate", {"gate": "requirements"}))["decision"] == "approved"
+        answer = await call("review_gate", {"gate": "requirements"})
+        assert answer["decision"] == "approved" and answer["state"] == "approved"
+        assert answer["review_sha256"] == answer["artifact_sha256"]  # bound to the review the user saw
         await call("build_context_document")
         recommended = await call("recommend_design")
         assert recommended["validation"]["valid"], recommended["validation"]
@@ -58,12 +63,16 @@ async def test_scripted_conversation_migrates_sakila(mode, tmp_path, capture_dir
             gate = step.split("'")[1]
             assert (await call("review_gate", {"gate": gate}))["decision"] == "approved"
         assert (await call("review_gate", {"gate": "design"}))["decision"] == "approved"
+        # the approved design submitted again as it is: nothing written, nothing to approve again
+        design = json.loads((settings.workdir / "design.json").read_text())
+        assert (await call("submit_design", {"design": design}))["stored"]["changed"] is False
+        assert (await call("list_approvals"))["stale"] == []
         await call("generate_contract")
         assert (await call("validate_contract"))["valid"] is True
         assert (await call("review_gate", {"gate": "contract"}))["decision"] == "approved"
         plan = await call("plan_migration")
         assert plan["tables"]
-        report = await call("migrate")
+        report = await call("migrate", {"confirm": True})  # the user saw the plan and agreed
         assert report["ok"] is True, report
         assert all(t["rejected"] == 0 for t in report["tables"])
         status = await call("status")
