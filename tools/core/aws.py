@@ -98,17 +98,23 @@ def free_port() -> int:
 
 class MotoServer:
     """A moto server in its own process on 127.0.0.1: it keeps every item in memory, so one
-    per run (or per test session), never a long-lived shared one."""
+    per run (or per test session), never a long-lived shared one.
 
-    def __init__(self, port: int | None = None):
+    It runs moto one request at a time (tools/core/moto_serial.py): moto's own threaded server can
+    lose acknowledged items when concurrent batches write the same new partition key. `serial=False`
+    starts that plain server, only to compare against it (tests/test_moto_integrity.py, bench)."""
+
+    def __init__(self, port: int | None = None, serial: bool = True):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.serial = serial
         self._proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30.0) -> "MotoServer":
         env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        module = "mysql2ddb.tools.core.moto_serial" if self.serial else "moto.server"
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            [sys.executable, "-m", module, "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
         )
         deadline = time.monotonic() + timeout
