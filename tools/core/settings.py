@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -37,6 +38,17 @@ class Settings(BaseSettings):
         1_000_000, description="tables above this many estimated rows get an estimated count, marked so"
     )
     mcp_servers_file: Path | None = Field(None, description="downstream MCP servers, mcpServers JSON shape")
+    read_dirs: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="directories MCP tools may read besides the workspace (query logs), separated by the OS path "
+                    "separator (':' on Linux)")
+
+    @field_validator("read_dirs", mode="before")
+    @classmethod
+    def _split_dirs(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part for part in value.split(os.pathsep) if part.strip()]
+        return value
 
     @field_validator("http_allowed_origins", mode="before")
     @classmethod
