@@ -33,6 +33,7 @@ from mysql2ddb.tools.core.errors import AwsError, NotFoundError
 from mysql2ddb.tools.execution.copy_engine import CopyOptions, copy_tables
 from mysql2ddb.tools.execution.report import MigrationReport
 from mysql2ddb.tools.execution.rundir import RunDir
+from mysql2ddb.tools.execution.verify import verify_specs
 
 MYSQL_URL = os.environ.get("MYSQL2DDB_TEST_MYSQL", "mysql://root@127.0.0.1:3306")
 DATABASE = "m2d_rejects"
@@ -164,6 +165,30 @@ async def test_items_moto_refuses_go_to_the_reject_file_and_the_rest_is_written_
         [s.model_dump(exclude={"seconds", "items_per_s"}) for s in (docs, codes)]
     assert {t: run.reject_path(t).read_bytes() for t in files} == files
     assert checksum(scan_items(aws, "RjDocs")) == checksum(got)
+
+
+async def test_verification_of_the_run_does_not_expect_the_items_dynamodb_refused(aws, rj_dsn, tmp_path):
+    """The run's reject file says which keys DynamoDB refused: verification given the run excludes
+    them from the source side and counts them; without the run they are missing."""
+    for spec in (DOCS_SPEC, CODES_SPEC):
+        create_ddb_table(aws, spec)
+    run = RunDir.create(tmp_path, {"tables": []})
+    await copy_tables({"RjDocs": DOCS_SPEC, "RjCodes": CODES_SPEC}, rj_dsn, aws, run, options=CopyOptions(**QUICK))
+    with open(run.reject_path("RjDocs"), "ab") as rejects:  # lines a verifier must skip or survive
+        rejects.write(b'{"table":"RjDocs","key":["x"],"reason":"DynamoDB refused the item: cut short')
+
+    result = verify_specs([DOCS_SPEC, CODES_SPEC], rj_dsn, aws, run=run)
+    docs, codes = result.results
+    assert result.ok, result.model_dump()
+    assert (docs.source_count, docs.target_count, docs.rejected_by_target, docs.mismatches) == (ROWS - 3, ROWS - 3, 3, 0)
+    assert (codes.source_count, codes.target_count, codes.rejected_by_target, codes.duplicates) == (38, 38, 0, 2)
+    assert f"3 item(s) DynamoDB refused, in run {run.run_id}'s reject file" in result.summary()
+    assert "refused by DynamoDB" in result.tables()[0].headers
+
+    alone = verify_specs([DOCS_SPEC], rj_dsn, aws)  # no run: every row the converter accepts is expected
+    assert not alone.ok
+    assert alone.results[0].rejected_by_target == 0
+    assert sorted(alone.results[0].missing) == sorted(_doc(i) for i in BIG | {LONG_KEY})
 
 
 async def test_a_table_that_refuses_every_item_stops_the_copy(aws, rj_dsn, tmp_path):

@@ -140,7 +140,7 @@ async def migrate(contract: Contract | dict | str | Path, dsn: Dsn, aws: AwsClie
             report.add_phase("verify", "skipped", "--no-verify")
         else:
             with report.phase("verify") as row:
-                report.verify = await asyncio.to_thread(stages.verify, subset, dsn, aws, catalog, progress)
+                report.verify = await asyncio.to_thread(stages.verify, subset, dsn, aws, catalog, progress, run)
                 row.status = "ok" if report.verify.get("ok") else "failed"
                 row.detail = "source and target equal" if report.verify.get("ok") else "differences found"
         report.finish()

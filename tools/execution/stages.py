@@ -156,14 +156,16 @@ def reject_files(run: Any, stats: list[Any]) -> dict[str, str]:
     return {s.table: str(run.reject_path(s.table)) for s in stats if getattr(s, "rejected", 0)}
 
 
-def verify_result(contract: Contract, dsn: Dsn, aws: AwsClients, catalog: Any, progress: Any) -> Any:
+def verify_result(contract: Contract, dsn: Dsn, aws: AwsClients, catalog: Any, progress: Any, run: Any = None) -> Any:
+    """`run`: the run that copied the tables; the items DynamoDB refused in it are not expected."""
     from mysql2ddb.tools.execution.verify import verify_tables
 
-    return verify_tables(contract, dsn, aws, catalog, progress=progress)
+    return verify_tables(contract, dsn, aws, catalog, progress=progress, run=run)
 
 
-def verify(contract: Contract, dsn: Dsn, aws: AwsClients, catalog: Any, progress: Any) -> dict[str, Any]:
-    return to_jsonable(verify_result(contract, dsn, aws, catalog, progress))
+def verify(contract: Contract, dsn: Dsn, aws: AwsClients, catalog: Any, progress: Any,
+           run: Any = None) -> dict[str, Any]:
+    return to_jsonable(verify_result(contract, dsn, aws, catalog, progress, run))
 
 
 def verified(outcome: Any) -> bool:

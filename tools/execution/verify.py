@@ -8,6 +8,11 @@ Per table, streamed on both sides, never whole in memory:
 2. only the buckets that differ are read again: the target's keys and hashes for those buckets,
    then the source's, naming the missing, extra and differing keys, with a field diff for the
    first few (the target item fetched with GetItem if it was not kept).
+
+Given the run that copied the tables (`run`: its reject files), the items that run's copy left out
+because DynamoDB refused them (reason "DynamoDB refused the item: ...") are not expected either:
+their keys are excluded from the source side and counted (`rejected_by_target`). Without a run
+(a standalone verify names none) every row the converter accepts is expected, refused ones included.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Any, Callable, Iterator
 
 import pymysql
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from sqlglot import exp
 
 from mysql2ddb.tools.core.progress import NullProgress, ProgressSink
@@ -30,7 +35,8 @@ from mysql2ddb.tools.contract.model import Contract
 from mysql2ddb.tools.core.db import STREAM_SECONDS, Dsn, map_db_error, server_flavor, sync_connection, time_limited
 from mysql2ddb.tools.execution.convert import RowRejected, build_converter, key_text
 from mysql2ddb.tools.execution.spec import table_spec
-from mysql2ddb.tools.execution.verify_digest import Digest, bucket_of, field_diff, item_hash, key_attributes
+from mysql2ddb.tools.execution.verify_digest import (Digest, bucket_of, field_diff, item_hash, key_attributes,
+                                                      refused_keys)
 
 KEEP_TARGET_ITEMS = 5000  # target items kept in memory for field diffs; beyond, fetched with GetItem
 
@@ -51,6 +57,8 @@ class TableVerification(BaseModel):
     differing: list[KeyDiff] = Field(default_factory=list, description="first keys whose items differ, with a field diff")
     rejected: int = Field(0, description="source rows the converter rejects (in the copy's reject file, not expected)")
     duplicates: int = Field(0, description="source rows repeating an earlier row's key (rejected by the copy)")
+    rejected_by_target: int = Field(0, description="source rows whose key the run's copy rejected because DynamoDB "
+                                                    "refused the item (in the run's reject file; excluded)")
     buckets_differing: int = 0
     seconds: float = 0.0
     note: str | None = None
@@ -61,17 +69,24 @@ class VerifyResult(BaseModel):
 
     ok: bool
     results: list[TableVerification] = Field(alias="tables")
+    # the run whose reject files excluded the items DynamoDB refused (None: all expected); kept out
+    # of the dump, whose shape front ends rely on: each table's rejected_by_target shows the count
+    _run_id: str | None = PrivateAttr(None)
 
     def summary(self) -> str:
         bad = [r.table for r in self.results if not r.ok]
+        refused = sum(r.rejected_by_target for r in self.results)
         if not bad:
-            return f"verified: all {len(self.results)} table(s) hold exactly the items their views produce"
+            note = f" ({refused:,} item(s) DynamoDB refused, in run {self._run_id}'s reject file, not expected)" \
+                if refused else ""
+            return f"verified: all {len(self.results)} table(s) hold exactly the items their views produce{note}"
         return f"{len(bad)} of {len(self.results)} table(s) differ from their views: {', '.join(bad)}"
 
     def tables(self) -> list[Table]:
-        out = [Table("Verification", ["table", "source", "target", "mismatches", "rejected", "result"],
-                     [[r.table, r.source_count, r.target_count, r.mismatches, r.rejected, "ok" if r.ok else "DIFFERS"]
-                      for r in self.results])]
+        out = [Table("Verification", ["table", "source", "target", "mismatches", "rejected", "refused by DynamoDB",
+                                      "result"],
+                     [[r.table, r.source_count, r.target_count, r.mismatches, r.rejected, r.rejected_by_target,
+                       "ok" if r.ok else "DIFFERS"] for r in self.results])]
         rows = [[r.table, "missing", k, ""] for r in self.results for k in r.missing]
         rows += [[r.table, "extra", k, ""] for r in self.results for k in r.extra]
         rows += [[r.table, "differs", d.key, ", ".join(d.diff)] for r in self.results for d in r.differing]
@@ -95,7 +110,9 @@ def _source_rows(dsn: Dsn, spec: dict[str, Any]) -> Iterator[tuple]:
             raise map_db_error(exc, where, dsn) from None
 
 
-def _source_items(dsn: Dsn, spec: dict[str, Any], counts: dict[str, int]) -> Iterator[tuple[str, dict]]:
+def _source_items(dsn: Dsn, spec: dict[str, Any], counts: dict[str, int],
+                  excluded: set[str] = frozenset()) -> Iterator[tuple[str, dict]]:
+    """(key, item) per view row the converter accepts, but the keys in `excluded` (refused by DynamoDB)."""
     convert = build_converter(spec)
     pk, sk = spec["pk"], spec.get("sk")
     for row in _source_rows(dsn, spec):
@@ -105,7 +122,11 @@ def _source_items(dsn: Dsn, spec: dict[str, Any], counts: dict[str, int]) -> Ite
         except RowRejected:
             counts["rejected"] += 1
             continue
-        yield key_text(item, pk, sk), item
+        key = key_text(item, pk, sk)
+        if key in excluded:
+            counts["excluded"] = counts.get("excluded", 0) + 1
+            continue
+        yield key, item
 
 
 def _scan(client: Any, table: str, segments: int, visit: Callable[[int], Callable[[str, dict], None]],
@@ -132,16 +153,17 @@ def _scan(client: Any, table: str, segments: int, visit: Callable[[int], Callabl
 
 class _TableCheck:
     def __init__(self, spec: dict[str, Any], dsn: Dsn, client: Any, segments: int, limit: int,
-                 progress: ProgressSink):
+                 progress: ProgressSink, excluded: set[str] = frozenset()):
         self.spec, self.dsn, self.client, self.segments, self.limit = spec, dsn, client, segments, limit
+        self.excluded = excluded  # keys the run's copy rejected because DynamoDB refused the item
         self.progress = progress
         self.table = spec["table"]
         self.key_names = [spec["pk"]] + ([spec["sk"]] if spec.get("sk") else [])
         self.key_of = lambda item: key_text(item, spec["pk"], spec.get("sk"))
 
     def _source_digest(self) -> tuple[Digest, dict[str, int]]:
-        digest, counts = Digest(), {"read": 0, "rejected": 0}
-        for key, item in _source_items(self.dsn, self.spec, counts):
+        digest, counts = Digest(), {"read": 0, "rejected": 0, "excluded": 0}
+        for key, item in _source_items(self.dsn, self.spec, counts, self.excluded):
             digest.add(key, item_hash(item))
             if counts["read"] % 5000 == 0:
                 self.progress.update(f"verify {self.table}", counts["read"], None, "source")
@@ -169,7 +191,8 @@ class _TableCheck:
         source, counts = self._source_digest()
         buckets = source.differing(target)
         result = TableVerification(table=self.table, ok=True, source_count=source.items, target_count=target.items,
-                                   mismatches=0, rejected=counts["rejected"], buckets_differing=len(buckets), note=note)
+                                   mismatches=0, rejected=counts["rejected"], rejected_by_target=counts["excluded"],
+                                   buckets_differing=len(buckets), note=note)
         if buckets:
             self._name_keys(buckets, result, table_exists=note is None)
             self.progress.update(f"verify {self.table}", counts["read"], counts["read"], "differing keys named")
@@ -194,7 +217,7 @@ class _TableCheck:
         target = {k: v for part in seen for k, v in part.items()}
         status: dict[str, str] = {}
         diffs: dict[str, KeyDiff] = {}
-        for key, item in _source_items(self.dsn, self.spec, {"read": 0, "rejected": 0}):
+        for key, item in _source_items(self.dsn, self.spec, {"read": 0, "rejected": 0}, self.excluded):
             if bucket_of(key) not in buckets:
                 continue
             digest = item_hash(item)
@@ -221,18 +244,28 @@ class _TableCheck:
 
 
 def verify_tables(contract: Contract, dsn: Dsn, aws: AwsClients, catalog: Catalog, *, tables: list[str] | None = None,
-                  progress: ProgressSink | None = None, segments: int = 4, limit: int = 20) -> VerifyResult:
-    """Compare every (selected) contract table with its view: counts and per-item checksums."""
+                  progress: ProgressSink | None = None, segments: int = 4, limit: int = 20,
+                  run: Any = None) -> VerifyResult:
+    """Compare every (selected) contract table with its view: counts and per-item checksums. `run`
+    (a RunDir, or None): the run that copied them, whose reject files say which items DynamoDB refused."""
+    specs = [table_spec(t, catalog) for t in contract.tables if tables is None or t.table in tables]
+    return verify_specs(specs, dsn, aws, progress=progress, segments=segments, limit=limit, run=run)
+
+
+def verify_specs(specs: list[dict[str, Any]], dsn: Dsn, aws: AwsClients, *, progress: ProgressSink | None = None,
+                 segments: int = 4, limit: int = 20, run: Any = None) -> VerifyResult:
     progress = progress or NullProgress()
     client = aws.client("dynamodb", max_pool_connections=max(10, segments * 2))
     results = []
-    selected = [t for t in contract.tables if tables is None or t.table in tables]
-    for done, table in enumerate(selected):
-        progress.update("verify", done, len(selected), table.table)
-        check = _TableCheck(table_spec(table, catalog), dsn, client, segments, limit, progress)
+    for done, spec in enumerate(specs):
+        progress.update("verify", done, len(specs), spec["table"])
+        excluded = refused_keys(run.reject_path(spec["table"]), spec["pk"], spec.get("sk")) if run else set()
+        check = _TableCheck(spec, dsn, client, segments, limit, progress, excluded)
         try:
             results.append(check.run())
         except (ClientError, BotoCoreError) as exc:
-            raise map_aws_error(exc, f"verify {table.table}") from None
-    progress.update("verify", len(selected), len(selected), "verified")
-    return VerifyResult(ok=all(r.ok for r in results), tables=results)
+            raise map_aws_error(exc, f"verify {spec['table']}") from None
+    progress.update("verify", len(specs), len(specs), "verified")
+    result = VerifyResult(ok=all(r.ok for r in results), tables=results)
+    result._run_id = getattr(run, "run_id", None)
+    return result

@@ -12,11 +12,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from pathlib import Path
 from typing import Any, Iterable
 
-from mysql2ddb.tools.execution.convert import canonical_number
+import orjson
+
+from mysql2ddb.tools.execution.convert import RowRejected, canonical_number, key_text
 
 BUCKETS = 256
+REFUSED = "DynamoDB refused the item:"  # the copy engine's reason for an item DynamoDB would not store
 _MASK = (1 << 256) - 1
 
 
@@ -100,3 +104,24 @@ def key_attributes(item: dict, names: Iterable[str]) -> dict:
         (kind, value), = item[name].items()
         out[name] = {kind: base64.b64decode(value) if kind == "B" and isinstance(value, str) else value}
     return out
+
+
+def refused_keys(reject_file: Path, pk: str, sk: str | None) -> set[str]:
+    """Keys (key_text of the converted item, the verifier's form) of the items a run's copy left out
+    because DynamoDB refused them: read line by line, only those few keys kept. Repeated keys
+    ("duplicate key" lines) are not listed: the first item of such a key is in the table, and the
+    verifier settles repeated keys itself (TableVerification.duplicates)."""
+    keys: set[str] = set()
+    if not reject_file.is_file():
+        return keys
+    with open(reject_file, "rb") as lines:
+        for line in lines:
+            if REFUSED.encode() not in line:  # most lines are the converter's: not even parsed
+                continue
+            try:
+                record = orjson.loads(line)
+                if str(record.get("reason", "")).startswith(REFUSED):
+                    keys.add(key_text(record["item"], pk, sk))
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError, RowRejected):
+                continue  # a line without a usable key cannot match a source item
+    return keys
