@@ -39,11 +39,24 @@ class User:
 def parse_call(text: str, facts: dict[str, object]) -> tuple[str, dict[str, object]]:
     """`tool(arg=value, ...)` as status words it; a `<placeholder>` is what the user tells the assistant."""
     first = re.split(r",? then |\s\(or ", text)[0].strip()
-    first = re.sub(r"<[^>]*>", lambda m: repr(facts[m.group(0)]), first)
+    first = re.sub(r"'?(<[^>]*>)'?", lambda m: repr(facts[m.group(1)]), first)
     first = re.sub(r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", first))  # JSON words in the text
     call = ast.parse(first if "(" in first else first + "()", mode="eval").body
     assert isinstance(call, ast.Call) and isinstance(call.func, ast.Name), text
     return call.func.id, {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg}
+
+
+def drop_our_views(database: str) -> None:
+    """A rerun starts clean: the views an earlier run of this test created are dropped."""
+    from sqlglot import exp
+
+    from mysql2ddb.tools.core.sql import render, table
+
+    conn = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="", autocommit=True)
+    with conn.cursor() as cur:
+        for name in views_in(database):
+            cur.execute(render(exp.Drop(tables=[table(name, db=database)], kind="VIEW", exists=True)))
+    conn.close()
 
 
 def views_in(database: str) -> list[str]:
@@ -78,7 +91,7 @@ async def follow_status(chat: Client, facts: dict[str, object], database: str, e
             refused_once = True
             args = {"dry_run": True}
         elif tool == "migrate":
-            args = {**args, "confirm": True}  # the user said yes to the dry run it was shown
+            args = {"confirm": True}  # status's second half: the user said yes to the dry run it was shown
         made.append(f"{tool}({args})")
         await chat.call_tool(tool, args)
     raise AssertionError(f"status never reached the end: {made}")
@@ -88,6 +101,7 @@ async def follow_status(chat: Client, facts: dict[str, object], database: str, e
 async def test_query_log_path_follows_status_to_a_verified_migration(mode, tmp_path, capture_dir, moto_server):
     database = f"m2d_conv_log_{mode.replace('-', '')[:8]}"
     corpora.ensure_sakila(dsn_for(database))
+    drop_our_views(database)
     moto_server.reset()
     settings = Settings(workdir=tmp_path / "work", dsn=dsn_for(database).url(), aws_endpoint_url=moto_server.url,
                         read_dirs=[capture_dir])
@@ -109,6 +123,7 @@ async def test_query_log_path_follows_status_to_a_verified_migration(mode, tmp_p
 async def test_schema_only_path_follows_status_to_a_verified_migration(mode, tmp_path, moto_server):
     database = f"m2d_conv_schema_{mode.replace('-', '')[:8]}"
     corpora.ensure_chinook(dsn_for(database))
+    drop_our_views(database)
     moto_server.reset()
     settings = Settings(workdir=tmp_path / "work", dsn=dsn_for(database).url(), aws_endpoint_url=moto_server.url)
     user = User()
