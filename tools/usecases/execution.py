@@ -191,4 +191,21 @@ async def verify(req: Request, contract: str | None = None, dsn: str | None = No
     subset = select_tables(model, tables)
     catalog = await stages.validate(model, d)
     aws = AwsClients(region=req.region(region), endpoint_url=endpoint)
-    return await asyncio.to_thread(stages.verify_result, subset, d, aws, catalog, req.progress)
+    run = latest_run_of(req.workspace, model)
+    return await asyncio.to_thread(stages.verify_result, subset, d, aws, catalog, req.progress, run)
+
+
+def latest_run_of(workspace: Any, model: Any) -> Any:
+    """The newest run that copied this very contract: the items DynamoDB refused in it are not expected."""
+    from mysql2ddb.tools.contract.digest import contract_sha256
+    from mysql2ddb.tools.execution.rundir import RUNS_DIR, RunDir
+
+    sha = contract_sha256(model)
+    for run_id in reversed(RunDir.list_runs(workspace.root)):
+        run = RunDir(workspace.path(RUNS_DIR) / run_id, run_id)
+        try:
+            if contract_sha256(run.read_contract()) == sha:
+                return run
+        except (OSError, ValueError):
+            continue
+    return None
