@@ -112,8 +112,3 @@ async def validate_contract(data_or_path: Any, dsn: Dsn | Catalog | None) -> Con
                                                                      remedy=exc.remedy) for e in errors])
     catalog = dsn if isinstance(dsn, Catalog) else (await read_catalog(dsn) if dsn is not None else None)
     return check_contract(data, catalog)
-
-
-def validate_contract_sync(data_or_path: Any, catalog: Catalog | None) -> ContractValidation:
-    """The same checks for callers that already hold a Catalog and no event loop."""
-    return check_contract(_read(data_or_path), catalog)
