@@ -6,16 +6,12 @@ stderr so `--json` output on stdout stays clean. Inputs and policy: tools/usecas
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
 from mysql2ddb.server.cli.common import DsnOpt, JsonOpt, emit, handle_errors, request
-from mysql2ddb.tools.core.progress import terminal_progress
-from mysql2ddb.tools.core.render import print_rich
-from mysql2ddb.tools.usecases import analysis as usecase
 
 
 def register(analyze_app: typer.Typer) -> None:
@@ -30,6 +26,12 @@ def register(analyze_app: typer.Typer) -> None:
         """Analyse query logs into access patterns: counts, rates (average and busiest second),
         latency, transactions. With --dsn and no file: the live performance_schema digest table.
         Writes analysis/query_log.json and 01_2_mysql_log_analysis.md."""
+        import asyncio
+
+        from mysql2ddb.tools.core.progress import terminal_progress
+        from mysql2ddb.tools.core.render import print_rich
+        from mysql2ddb.tools.usecases import analysis as usecase
+
         progress = terminal_progress(quiet=as_json)
         req = request(progress)
         try:

@@ -6,15 +6,11 @@ tools/usecases/analysis.py."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Optional
 
 import typer
 
 from mysql2ddb.server.cli.common import DsnOpt, JsonOpt, emit, handle_errors, request
-from mysql2ddb.tools.core.progress import terminal_progress
-from mysql2ddb.tools.core.render import print_rich
-from mysql2ddb.tools.usecases import analysis as usecase
 
 
 def register(analyze_app: typer.Typer) -> None:
@@ -30,6 +26,12 @@ def register(analyze_app: typer.Typer) -> None:
     ) -> None:
         """Analyse the live schema: types, keys, indexes, views, triggers, row counts, relationships
         with measured cardinality, key skew. Writes analysis/schema.json and two markdown reports."""
+        import asyncio
+
+        from mysql2ddb.tools.core.progress import terminal_progress
+        from mysql2ddb.tools.core.render import print_rich
+        from mysql2ddb.tools.usecases import analysis as usecase
+
         progress = terminal_progress(quiet=as_json)
         req = request(progress)
         try:

@@ -1,29 +1,28 @@
 """What every CLI command shares: settings, DSN resolution, output in three renderings, and
-turning our errors into a readable message and a non-zero exit."""
+turning our errors into a readable message and a non-zero exit.
+
+Kept light on purpose: `mysql2ddb --help` imports this module, so settings (pydantic), the
+use-case Request, rich and the renderers are imported by the functions that use them, when a
+command runs (tests/test_start_imports.py holds the line)."""
 
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
 from mysql2ddb.tools.core.errors import Mysql2DdbError
-from mysql2ddb.tools.core.render import print_rich, to_json
-from mysql2ddb.tools.core.settings import Settings
-from mysql2ddb.tools.core.workspace import Workspace, to_jsonable
-from mysql2ddb.tools.core.access import Caller
-from mysql2ddb.tools.core.db import Dsn
-from mysql2ddb.tools.core.progress import NullProgress
-from mysql2ddb.tools.usecases.request import Request
+
+if TYPE_CHECKING:
+    from mysql2ddb.tools.core.db import Dsn
+    from mysql2ddb.tools.core.settings import Settings
+    from mysql2ddb.tools.core.workspace import Workspace
+    from mysql2ddb.tools.usecases.request import Request
 
 F = TypeVar("F", bound=Callable[..., Any])
-err_console = Console(stderr=True)
 
 EXIT_INVALID = 1  # the command ran and found the input invalid
 EXIT_ERROR = 2  # the command could not run
@@ -32,6 +31,8 @@ STATE: dict[str, Any] = {"workdir": None}
 
 
 def settings() -> Settings:
+    from mysql2ddb.tools.core.settings import Settings
+
     overrides: dict[str, Any] = {}
     if STATE.get("workdir"):
         overrides["workdir"] = STATE["workdir"]
@@ -39,11 +40,17 @@ def settings() -> Settings:
 
 
 def workspace() -> Workspace:
+    from mysql2ddb.tools.core.workspace import Workspace
+
     return Workspace(settings().workdir)
 
 
 def request(progress: Any = None) -> Request:
     """This command's standing: the user's own command line (Caller.CLI)."""
+    from mysql2ddb.tools.core.access import Caller
+    from mysql2ddb.tools.core.progress import NullProgress
+    from mysql2ddb.tools.usecases.request import Request
+
     return Request(settings(), workspace(), Caller.CLI, progress or NullProgress())
 
 
@@ -54,10 +61,20 @@ def resolve_dsn(dsn: str | None) -> Dsn:
 def emit(result: Any, as_json: bool) -> None:
     """JSON on stdout with --json, a rich table otherwise."""
     if as_json:
+        from mysql2ddb.tools.core.render import to_json
+
         sys.stdout.write(to_json(result) + "\n")
     elif hasattr(result, "tables"):
+        from mysql2ddb.tools.core.render import print_rich
+
         print_rich(result)
     else:
+        import json
+
+        from rich.console import Console
+
+        from mysql2ddb.tools.core.workspace import to_jsonable
+
         Console().print_json(json.dumps(to_jsonable(result), default=str))
 
 
@@ -67,6 +84,10 @@ def handle_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except Mysql2DdbError as exc:
+            from rich.console import Console
+            from rich.text import Text
+
+            err_console = Console(stderr=True)
             # our text as written: '[mysqld]' or ':x:' in a message is not markup or an emoji
             err_console.print(Text.assemble(("error ", "bold red"), (exc.where, "cyan"), f": {exc.why}"), emoji=False)
             err_console.print(Text.assemble(("remedy", "bold"), f": {exc.remedy}"), emoji=False)

@@ -3,14 +3,12 @@ with its JSON pointer path and a remedy; exit status 1 when the contract is inva
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Optional
 
 import typer
 
 from mysql2ddb.server.cli.common import EXIT_INVALID, DsnOpt, JsonOpt, emit, handle_errors, request
-from mysql2ddb.tools.usecases.contract import validate_contract
 
 contract_app = typer.Typer(help="Migration contracts: validate against the schema and the live database.",
                            no_args_is_help=True)
@@ -25,6 +23,10 @@ def validate(
     schema_only: bool = typer.Option(False, "--schema-only", help="check the shape only, without a database"),
 ) -> None:
     """Validate FILE against the reference JSON Schema and the live database."""
+    import asyncio
+
+    from mysql2ddb.tools.usecases.contract import validate_contract
+
     outcome = asyncio.run(validate_contract(request(), path=str(file), dsn=dsn, schema_only=schema_only,
                                             database_required=True))
     emit(outcome, as_json)

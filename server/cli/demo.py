@@ -7,26 +7,30 @@ and the report. The demo answers the approval gates itself and says so in each r
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import typer
-from rich.console import Console
-from rich.rule import Rule
 
 from mysql2ddb.server.cli.common import EXIT_INVALID, handle_errors, request
-from mysql2ddb.tools.core.progress import terminal_progress
-from mysql2ddb.tools.core.render import print_rich
-from mysql2ddb.tools.usecases import corpora
-from mysql2ddb.tools.core.aws import EMBEDDED, aws_clients
-from mysql2ddb.tools.core.db import Dsn
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from mysql2ddb.tools.core.db import Dsn
+
+# tools.core.endpoints.EMBEDDED, written out: importing it would pull the settings (pydantic) into
+# `--help` (tests/test_start_imports.py checks the two agree)
+EMBEDDED = "embedded"
 DEMO_DSN = "mysql://root@127.0.0.1:3306/sakila_demo"
 DEMO_NOTE = "recorded by `mysql2ddb demo` (a non-interactive demonstration, not a user's approval)"
 
 
 def _step(console: Console, title: str, fn: Callable[[], Any]) -> Any:
+    from rich.rule import Rule
+
+    from mysql2ddb.tools.core.render import print_rich
+
     console.print(Rule(f"[bold]{title}"))
     value = fn()
     shown = value.report() if callable(getattr(value, "report", None)) else value
@@ -44,6 +48,12 @@ def register(app: typer.Typer) -> None:
         region: str = typer.Option("us-east-1", "--region"),
     ) -> None:
         """Run Sakila end to end: analysis, modeling, the shared contract, views, tables, copy, verification, report."""
+        from rich.console import Console
+        from rich.rule import Rule
+
+        from mysql2ddb.tools.core.render import print_rich
+        from mysql2ddb.tools.usecases import corpora
+
         console = Console()
         req = request()
         ws, target = req.workspace, req.dsn(dsn, where="--dsn")
@@ -69,6 +79,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _analyze_schema(dsn: Dsn, ws: Any) -> Any:
+    import asyncio
+
     from mysql2ddb.tools.analysis.schema import analyze_schema, write_schema_artifacts
 
     analysis = asyncio.run(analyze_schema(dsn))
@@ -91,12 +103,19 @@ def _model(schema: Any, logs: Any, ws: Any) -> Any:
 
 
 def _contract(path: Path, dsn: Dsn, ws: Any) -> Any:
+    import asyncio
+
     from mysql2ddb.tools.modeling import demo_flow
 
     return asyncio.run(demo_flow.adopt_contract(ws, path, dsn, note=DEMO_NOTE))
 
 
 def _migrate(contract: Any, dsn: Dsn, endpoint: str | None, region: str, ws: Any, console: Console) -> Any:
+    import asyncio
+
+    from mysql2ddb.tools.core.aws import aws_clients
+    from mysql2ddb.tools.core.progress import terminal_progress
+    from mysql2ddb.tools.core.render import print_rich
     from mysql2ddb.tools.execution.pipeline import MigrateOptions, migrate
 
     progress = terminal_progress()

@@ -8,20 +8,17 @@ defaults to `embedded`: a moto server on 127.0.0.1 that lives for this one comma
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
-from rich.console import Console
-from rich.syntax import Syntax
 
 from mysql2ddb.server.cli.common import EXIT_INVALID, DsnOpt, JsonOpt, emit, handle_errors, request
-from mysql2ddb.tools.core.progress import terminal_progress
-from mysql2ddb.tools.core.render import print_rich
-from mysql2ddb.tools.usecases import execution
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 ContractArg = typer.Argument(None, help="the migration contract (JSON; default: the workspace's contract.json)")
 EndpointOpt = typer.Option(
@@ -44,13 +41,26 @@ def _text(path: Path | None) -> str | None:
     return str(path) if path else None
 
 
+def _uc() -> Any:
+    """The execution use cases, imported when a command runs (`--help` stays light)."""
+    from mysql2ddb.tools.usecases import execution
+
+    return execution
+
+
 def _out(as_json: bool) -> Console:
     """Human lines go to stdout, or to stderr when stdout carries JSON."""
+    from rich.console import Console
+
     return Console(stderr=as_json)
 
 
 def _run(call: Any, quiet: bool = False) -> Any:
     """Run one use case with terminal progress."""
+    import asyncio
+
+    from mysql2ddb.tools.core.progress import terminal_progress
+
     progress = terminal_progress(quiet)
     try:
         return asyncio.run(call(request(progress)))
@@ -60,6 +70,8 @@ def _run(call: Any, quiet: bool = False) -> Any:
 
 def print_dry_run(views: dict[str, str] | None, requests: list[dict] | None, console: Console) -> None:
     """The view DDL and CreateTable requests of a dry run, highlighted."""
+    from rich.syntax import Syntax
+
     for name, text in (views or {}).items():
         console.print(f"-- view {name}", markup=False)
         console.print(Syntax(text.rstrip().rstrip(";") + ";", "sql", word_wrap=True))
@@ -68,6 +80,8 @@ def print_dry_run(views: dict[str, str] | None, requests: list[dict] | None, con
 
 
 def _notes(notes: list[str]) -> None:
+    from rich.console import Console
+
     for note in notes:
         Console(stderr=True).print(note, markup=False)
 
@@ -79,7 +93,7 @@ def register(app: typer.Typer) -> None:
               apply: bool = typer.Option(False, "--apply", help="create (or replace) the views; default: print the SQL"),
               yes: bool = YesOpt, as_json: bool = JsonOpt) -> None:
         """Print the CREATE VIEW statement of every contract table (dry run), or create them with --apply --yes."""
-        outcome = _run(lambda req: execution.create_views(req, _text(contract), dsn, dry_run=not apply, confirm=yes))
+        outcome = _run(lambda req: _uc().create_views(req, _text(contract), dsn, dry_run=not apply, confirm=yes))
         if apply:
             emit(outcome.created, as_json)
         elif as_json:
@@ -96,7 +110,7 @@ def register(app: typer.Typer) -> None:
                yes: bool = YesOpt, as_json: bool = JsonOpt) -> None:
         """Print the CreateTable request of every contract table (dry run), or create them with --apply --yes.
         An existing table that matches is reused; one that differs is reported field by field and left alone."""
-        outcome = _run(lambda req: execution.create_tables(
+        outcome = _run(lambda req: _uc().create_tables(
             req, _text(contract), dsn, endpoint_url=endpoint_url, region=region, dry_run=not apply, confirm=yes,
             say=_out(as_json).print))
         if not apply:
@@ -112,7 +126,7 @@ def register(app: typer.Typer) -> None:
     def plan(contract: Optional[Path] = ContractArg, dsn: Optional[str] = DsnOpt, tables: Optional[str] = TablesOpt,
              prices: Optional[Path] = PricesOpt, as_json: bool = JsonOpt) -> None:
         """The copy plan: items, measured item sizes, write units, on-demand cost and duration per table."""
-        emit(_run(lambda req: execution.plan(req, _text(contract), dsn, _split(tables), _text(prices)), True), as_json)
+        emit(_run(lambda req: _uc().plan(req, _text(contract), dsn, _split(tables), _text(prices)), True), as_json)
 
     @app.command()
     @handle_errors
@@ -127,8 +141,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Views, tables, a resumable copy and verification, after printing the copy plan.
         Exit status 1 when verification finds differences."""
+        from mysql2ddb.tools.core.render import print_rich
+
         out = _out(as_json)
-        outcome = _run(lambda req: execution.migrate(
+        outcome = _run(lambda req: _uc().migrate(
             req, _text(contract), dsn, endpoint_url=endpoint_url, region=region, tables=_split(tables),
             resume=resume, dry_run=dry_run, no_verify=no_verify, warm_throughput=warm, prices=_text(prices),
             confirm=yes, on_plan=lambda p: print_rich(p, out), say=out.print))
@@ -147,8 +163,8 @@ def register(app: typer.Typer) -> None:
                tables: Optional[str] = TablesOpt, as_json: bool = JsonOpt) -> None:
         """Compare source and target per table: counts and order-independent per-item checksums.
         Exit status 1 when they differ."""
-        result = _run(lambda req: execution.verify(req, _text(contract), dsn, endpoint_url=endpoint_url,
-                                                   region=region, tables=_split(tables)))
+        result = _run(lambda req: _uc().verify(req, _text(contract), dsn, endpoint_url=endpoint_url,
+                                               region=region, tables=_split(tables)))
         emit(result, as_json)
         if not result.ok:
             raise typer.Exit(EXIT_INVALID)

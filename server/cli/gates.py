@@ -7,16 +7,18 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.markdown import Markdown
 
 from mysql2ddb.server.cli.common import JsonOpt, emit, handle_errors, request
-from mysql2ddb.tools.usecases import gates
 
 gates_app = typer.Typer(help="Approval gates: requirements, table:<Name>, design, contract.", no_args_is_help=True)
 
 
 def _answer(gate: str, decision: str, feedback: Optional[str], concerns: list[str], as_json: bool) -> None:
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    from mysql2ddb.tools.usecases import gates
+
     req = request()
     shown = gates.review(req, gate)
     console = Console(stderr=as_json)  # stdout carries only the JSON with --json
@@ -46,6 +48,8 @@ def reject(gate: str, feedback: str = typer.Option(..., "--feedback", help="what
 def list_gates(as_json: bool = JsonOpt) -> None:
     """Every recorded answer, each gate's state (stale: approved before the artifact changed), the tables
     still pending in order, and open feedback."""
+    from mysql2ddb.tools.usecases import gates
+
     emit(gates.list_approvals(request()), as_json)
 
 

@@ -3,17 +3,12 @@ case's (tools/usecases/glue.py): `run` needs an approved contract and --yes; --d
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.syntax import Syntax
 
 from mysql2ddb.server.cli.common import DsnOpt, JsonOpt, emit, handle_errors, request
-from mysql2ddb.tools.core.progress import terminal_progress
-from mysql2ddb.tools.usecases import glue
 
 glue_app = typer.Typer(help="Run the copy on AWS Glue when one machine is not enough.", no_args_is_help=True)
 
@@ -23,6 +18,8 @@ glue_app = typer.Typer(help="Run the copy on AWS Glue when one machine is not en
 def prepare(contract: Optional[Path] = typer.Argument(None, help="the contract (default: the workspace's contract.json)"),
             dsn: Optional[str] = DsnOpt, rows_per_partition: int = 100_000, as_json: bool = JsonOpt) -> None:
     """Generate the job script, the shipped conversion module, the specs and a manifest into <workdir>/glue/."""
+    from mysql2ddb.tools.usecases import glue
+
     outcome = glue.prepare(request(), str(contract) if contract else None, dsn, rows_per_partition=rows_per_partition)
     emit(outcome.result, as_json)
 
@@ -38,6 +35,14 @@ def run(bucket: str = typer.Option(..., help="S3 bucket for the script and modul
         yes: bool = typer.Option(False, "--yes", help="go ahead: this writes to S3, Glue and DynamoDB"),
         as_json: bool = JsonOpt) -> None:
     """Upload the prepared job, create/update it on Glue, start it and follow it to the end."""
+    import json
+
+    from rich.console import Console
+    from rich.syntax import Syntax
+
+    from mysql2ddb.tools.core.progress import terminal_progress
+    from mysql2ddb.tools.usecases import glue
+
     sink = terminal_progress(as_json)
     try:
         outcome = glue.run(request(sink), bucket=bucket, role_arn=role_arn, secret_id=secret_id,

@@ -9,13 +9,11 @@ design and the contract generated from the approved design, over the workspace.
 
 from __future__ import annotations
 
-import asyncio
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
 from mysql2ddb.server.cli.common import DsnOpt, JsonOpt, emit, handle_errors, request
-from mysql2ddb.tools.usecases import modeling as uc
 
 model_app = typer.Typer(help="Modeling: access patterns, context document, recommended design, contract.",
                         no_args_is_help=True)
@@ -31,20 +29,27 @@ KindOpt = typer.Option(None, "--kind", help="read or write (default: from the SQ
 EntitiesOpt = typer.Option(None, "--entity", help="a MySQL table involved (repeatable; default: from the SQL)")
 
 
+def _uc() -> Any:
+    """The modeling use cases, imported when a command runs (`--help` stays light)."""
+    from mysql2ddb.tools.usecases import modeling
+
+    return modeling
+
+
 @patterns_app.command("build")
 @handle_errors
 def build(growth: float = typer.Option(1.0, "--growth", help="multiply measured rates (1.5 = 50% growth)"),
           from_schema: bool = typer.Option(False, "--from-schema", help="no log: defaults from keys, RPS asked"),
           as_json: bool = JsonOpt) -> None:
     """Build the registry from analysis/query_log.json (or the schema's keys)."""
-    emit(uc.build_patterns(request(), growth, "schema" if from_schema else "log").result, as_json)
+    emit(_uc().build_patterns(request(), growth, "schema" if from_schema else "log").result, as_json)
 
 
 @patterns_app.command("list")
 @handle_errors
 def list_patterns(as_json: bool = JsonOpt) -> None:
     """List the registered patterns; those needing an RPS from the user are marked."""
-    emit(uc.list_patterns(request()), as_json)
+    emit(_uc().list_patterns(request()), as_json)
 
 
 @patterns_app.command("add")
@@ -56,8 +61,8 @@ def add(description: str = typer.Argument(..., help="what the application does")
         consistency: Optional[str] = ConsistencyOpt, latency: Optional[float] = LatencyOpt,
         as_json: bool = JsonOpt) -> None:
     """Add a pattern; without --peak it is flagged as needing its RPS."""
-    emit(uc.add_pattern(request(), description, pattern_id=pattern_id, sql=sql, kind=kind, entities=entity,
-                        rps_peak=peak, rps_average=average, consistency=consistency, latency_ms=latency).result,
+    emit(_uc().add_pattern(request(), description, pattern_id=pattern_id, sql=sql, kind=kind, entities=entity,
+                           rps_peak=peak, rps_average=average, consistency=consistency, latency_ms=latency).result,
          as_json)
 
 
@@ -69,8 +74,8 @@ def edit(pattern_id: str = typer.Argument(...), description: Optional[str] = typ
          consistency: Optional[str] = ConsistencyOpt, latency: Optional[float] = LatencyOpt,
          as_json: bool = JsonOpt) -> None:
     """Change the given fields of a pattern."""
-    emit(uc.edit_pattern(request(), pattern_id, description=description, sql=sql, kind=kind, entities=entity,
-                         rps_peak=peak, rps_average=average, consistency=consistency, latency_ms=latency).result,
+    emit(_uc().edit_pattern(request(), pattern_id, description=description, sql=sql, kind=kind, entities=entity,
+                            rps_peak=peak, rps_average=average, consistency=consistency, latency_ms=latency).result,
          as_json)
 
 
@@ -79,28 +84,28 @@ def edit(pattern_id: str = typer.Argument(...), description: Optional[str] = typ
 def set_rps_cmd(pattern_id: str = typer.Argument(...), peak: float = typer.Option(..., "--peak"),
                 average: Optional[float] = AverageOpt, as_json: bool = JsonOpt) -> None:
     """Record the RPS the user gives for a pattern (average defaults to the peak)."""
-    emit(uc.set_pattern_rps(request(), pattern_id, peak, average).result, as_json)
+    emit(_uc().set_pattern_rps(request(), pattern_id, peak, average).result, as_json)
 
 
 @patterns_app.command("remove")
 @handle_errors
 def remove(pattern_id: str = typer.Argument(...), as_json: bool = JsonOpt) -> None:
     """Remove a pattern."""
-    emit(uc.remove_pattern(request(), pattern_id).result, as_json)
+    emit(_uc().remove_pattern(request(), pattern_id).result, as_json)
 
 
 @model_app.command("context")
 @handle_errors
 def context(as_json: bool = JsonOpt) -> None:
     """Write mcp_context.md from the schema analysis, the registry and the log analysis."""
-    emit(uc.write_context(request()).result, as_json)
+    emit(_uc().write_context(request()).result, as_json)
 
 
 @model_app.command("recommend")
 @handle_errors
 def recommend(as_json: bool = JsonOpt) -> None:
     """Write a baseline design (design.json) from the schema and the patterns, and validate it."""
-    emit(uc.recommend(request()).result, as_json)
+    emit(_uc().recommend(request()).result, as_json)
 
 
 @model_app.command("contract")
@@ -109,7 +114,9 @@ def contract(allow_unapproved: bool = typer.Option(False, "--allow-unapproved",
                                                    help="write a draft although the design gates are open"),
              dsn: Optional[str] = DsnOpt, as_json: bool = JsonOpt) -> None:
     """Generate contract.json from the approved design and validate it (live when a DSN is known)."""
-    emit(asyncio.run(uc.generate_contract(request(), dsn, allow_unapproved=allow_unapproved)).result, as_json)
+    import asyncio
+
+    emit(asyncio.run(_uc().generate_contract(request(), dsn, allow_unapproved=allow_unapproved)).result, as_json)
 
 
 def register(app: typer.Typer) -> None:

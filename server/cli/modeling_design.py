@@ -6,14 +6,12 @@ from the data). `validate` exits 1 when the design is not valid."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
 from mysql2ddb.server.cli.common import EXIT_INVALID, DsnOpt, JsonOpt, emit, handle_errors, request
-from mysql2ddb.tools.usecases import modeling_design as uc
 
 design_app = typer.Typer(help="DynamoDB designs: validate, price and render dynamodb_data_model.md.",
                          no_args_is_help=True)
@@ -22,6 +20,19 @@ SchemaOpt = typer.Option(None, "--schema", help="schema analysis JSON (default: 
 PatternsOpt = typer.Option(None, "--patterns", help="access patterns JSON (default: the workspace's registry)")
 SizesOpt = typer.Option(None, "--sizes", help="measured item sizes JSON {table: {avg_bytes, max_bytes, items}}")
 PricesOpt = typer.Option(None, "--prices", help="price sheet JSON (default: MYSQL2DDB_PRICES_FILE or the bundled one)")
+
+
+def _uc() -> Any:
+    """The design use cases, imported when a command runs (`--help` stays light)."""
+    from mysql2ddb.tools.usecases import modeling_design
+
+    return modeling_design
+
+
+def _run(call: Any) -> Any:
+    import asyncio  # here, not at the top: --help does not need it
+
+    return asyncio.run(call)
 
 
 def _sources(file: Path, schema: Optional[Path], patterns: Optional[Path] = None,
@@ -34,7 +45,7 @@ def _sources(file: Path, schema: Optional[Path], patterns: Optional[Path] = None
 def validate(file: Path = FileArg, schema: Optional[Path] = SchemaOpt, patterns: Optional[Path] = PatternsOpt,
              sizes: Optional[Path] = SizesOpt, as_json: bool = JsonOpt) -> None:
     """Validate FILE: pattern coverage, mapped columns, principles, item sizes, production warnings."""
-    outcome = asyncio.run(uc.validate_design(request(), **_sources(file, schema, patterns, sizes))).result
+    outcome = _run(_uc().validate_design(request(), **_sources(file, schema, patterns, sizes))).result
     emit(outcome, as_json)
     if not outcome.valid:
         raise typer.Exit(EXIT_INVALID)
@@ -47,8 +58,8 @@ def cost(file: Path = FileArg, schema: Optional[Path] = SchemaOpt, patterns: Opt
          utilization: float = typer.Option(0.7, "--utilization", help="provisioned target utilization"),
          as_json: bool = JsonOpt) -> None:
     """Monthly cost of FILE per table and GSI, on demand and provisioned."""
-    emit(asyncio.run(uc.estimate_cost(request(), target_utilization=utilization, prices_path=prices,
-                                      **_sources(file, schema, patterns, sizes))).result, as_json)
+    emit(_run(_uc().estimate_cost(request(), target_utilization=utilization, prices_path=prices,
+                                  **_sources(file, schema, patterns, sizes))).result, as_json)
 
 
 @design_app.command("render")
@@ -58,8 +69,8 @@ def render(file: Path = FileArg, schema: Optional[Path] = SchemaOpt, patterns: O
            out: Optional[Path] = typer.Option(None, "--out", help="where to write (default: the workspace)"),
            as_json: bool = JsonOpt) -> None:
     """Write dynamodb_data_model.md for FILE."""
-    emit(asyncio.run(uc.render_data_model(request(), out=out, prices_path=prices,
-                                          **_sources(file, schema, patterns, sizes))).result, as_json)
+    emit(_run(_uc().render_data_model(request(), out=out, prices_path=prices,
+                                      **_sources(file, schema, patterns, sizes))).result, as_json)
 
 
 @design_app.command("measure")
@@ -67,8 +78,8 @@ def render(file: Path = FileArg, schema: Optional[Path] = SchemaOpt, patterns: O
 def measure(file: Path = FileArg, dsn: Optional[str] = DsnOpt, schema: Optional[Path] = SchemaOpt,
             prices: Optional[Path] = PricesOpt, as_json: bool = JsonOpt) -> None:
     """Measure FILE's item sizes from the data (read-only) into the workspace's item_sizes.json."""
-    emit(asyncio.run(uc.measure_item_sizes(request(), dsn=dsn, prices_path=prices,
-                                           **_sources(file, schema))).result, as_json)
+    emit(_run(_uc().measure_item_sizes(request(), dsn=dsn, prices_path=prices,
+                                       **_sources(file, schema))).result, as_json)
 
 
 def register(app: typer.Typer) -> None:

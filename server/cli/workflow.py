@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from mysql2ddb.server.cli.common import JsonOpt, emit, handle_errors, request
-from mysql2ddb.tools.usecases import workflow
 
 
 def register(app: typer.Typer) -> None:
@@ -13,4 +12,6 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def status(as_json: bool = JsonOpt) -> None:
         """Where the migration stands and the exact command to run next."""
+        from mysql2ddb.tools.usecases import workflow
+
         emit(workflow.status(request()), as_json)

@@ -1,0 +1,66 @@
+"""The CLI starts light: `--help` and `version` import typer and the command registry, never the
+stage libraries (each command imports what it needs when it runs), and `analyze log` never pulls
+in AWS or the MCP server. Checked on what a fresh process imports (`python -X importtime`), not on
+time: start-up time is measured by `make bench` (bench/bench_start.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+# never needed to print help or the version
+HEAVY = ("boto3", "botocore", "fastmcp", "mcp", "moto", "sqlglot", "pydantic_settings", "aiomysql", "pymysql",
+         "jinja2", "jsonschema", "starlette", "uvicorn", "s3transfer")
+# what `analyze log` has no use for
+NOT_FOR_LOGS = ("boto3", "botocore", "fastmcp", "mcp", "moto", "s3transfer", "starlette", "uvicorn", "jinja2")
+
+LOG = (
+    "/usr/sbin/mariadbd, Version: 10.11.19-MariaDB-0+deb12u1-log (Debian 12). started with:\n"
+    "Tcp port: 3306  Unix socket: /run/mysqld/mysqld.sock\n"
+    "Time\t\t    Id Command\tArgument\n"
+    "261122 17:30:39\t    18 Connect\troot@localhost on sakila using TCP/IP\n"
+    "\t\t    18 Query\tSELECT title FROM film WHERE film_id = 7\n"
+    "\t\t    18 Query\tSELECT title FROM film WHERE film_id = 8\n"
+    "261122 17:30:40\t    18 Query\tUPDATE film SET title = 'x' WHERE film_id = 7\n"
+    "\t\t    18 Quit\t\n"
+)
+
+
+def imported(args: list[str], cwd: Path) -> set[str]:
+    """Top-level packages a fresh `python -m mysql2ddb ARGS` imports (the command must succeed)."""
+    env = {**os.environ, "MYSQL2DDB_WORKDIR": str(cwd / "work")}
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "mysql2ddb", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    names = set()
+    for line in proc.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    assert "typer" in names  # the parsing worked
+    return names
+
+
+def test_help_and_version_import_no_stage_library(tmp_path):
+    for args in (["--help"], ["version"], ["analyze", "--help"], ["model", "patterns", "--help"]):
+        names = imported(args, tmp_path)
+        assert not names & set(HEAVY), (args, sorted(names & set(HEAVY)))
+    # rich renders typer's help, pydantic coerces typer's parameters; `--help` needs neither of ours
+    assert "pydantic" not in imported(["--help"], tmp_path)
+    assert "rich" not in imported(["version"], tmp_path)
+
+
+def test_analyze_log_imports_no_aws_and_no_mcp(tmp_path):
+    log = tmp_path / "general.log"
+    log.write_text(LOG)
+    names = imported(["analyze", "log", str(log), "--json"], tmp_path)
+    assert not names & set(NOT_FOR_LOGS), sorted(names & set(NOT_FOR_LOGS))
+    assert (tmp_path / "work" / "analysis" / "query_log.json").exists()
+
+
+def test_demo_default_endpoint_is_the_embedded_one():
+    from mysql2ddb.server.cli import demo
+    from mysql2ddb.tools.core.endpoints import EMBEDDED
+
+    assert demo.EMBEDDED == EMBEDDED
