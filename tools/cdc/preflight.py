@@ -89,18 +89,24 @@ def _has(grants: str, *privileges: str) -> bool:
     return any("ALL PRIVILEGES" in g or any(p in g for p in privileges) for g in on_all)
 
 
-def _keyless(cur: Any, database: str, tables: list[str]) -> list[str]:
-    """Tables with neither a primary key nor a unique key over NOT NULL columns."""
+def row_keys(cur: Any, database: str, tables: list[str]) -> dict[str, list[str]]:
+    """Each table's row key: its primary key, else its first unique key over NOT NULL columns."""
     if not tables:
-        return []
+        return {}
     cur.execute(
-        "SELECT s.TABLE_NAME, s.INDEX_NAME, MAX(c.IS_NULLABLE = 'YES') AS nullable "
-        "FROM information_schema.STATISTICS s JOIN information_schema.COLUMNS c "
-        "ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME "
-        "WHERE s.TABLE_SCHEMA = %s AND s.NON_UNIQUE = 0 AND s.TABLE_NAME IN ("
-        + ", ".join(["%s"] * len(tables)) + ") GROUP BY s.TABLE_NAME, s.INDEX_NAME", (database, *tables))
-    keyed = {name for name, _index, nullable in cur.fetchall() if not nullable}
-    return [t for t in tables if t not in keyed]
+        "SELECT s.TABLE_NAME, s.INDEX_NAME, s.COLUMN_NAME, c.IS_NULLABLE FROM information_schema.STATISTICS s "
+        "JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME "
+        "AND c.COLUMN_NAME = s.COLUMN_NAME WHERE s.TABLE_SCHEMA = %s AND s.NON_UNIQUE = 0 AND s.TABLE_NAME IN ("
+        + ", ".join(["%s"] * len(tables)) + ") ORDER BY s.TABLE_NAME, s.INDEX_NAME <> 'PRIMARY', s.INDEX_NAME, "
+        "s.SEQ_IN_INDEX", (database, *tables))
+    indexes: dict[tuple[str, str], list[tuple[str, bool]]] = {}
+    for table, index, column, nullable in cur.fetchall():
+        indexes.setdefault((table, index), []).append((column, nullable == "YES"))
+    out: dict[str, list[str]] = {}
+    for (table, _index), columns in indexes.items():
+        if table not in out and not any(nullable for _c, nullable in columns):
+            out[table] = [c for c, _n in columns]
+    return out
 
 
 def _position(cur: Any, flavor: str, v: dict[str, str]) -> BinlogPosition | None:
@@ -124,7 +130,8 @@ def check_source(dsn: Dsn, source_tables: list[str], planned_copy_s: float = 0.0
             v = _variables(cur)
             flavor = "mariadb" if "mariadb" in v.get("version", "").lower() else "mysql"
             grants = _grants(cur)
-            keyless = _keyless(cur, dsn.database, sorted(set(source_tables)))
+            keyed = row_keys(cur, dsn.database, sorted(set(source_tables)))
+            keyless = [t for t in sorted(set(source_tables)) if t not in keyed]
             position = _position(cur, flavor, v) if v.get("log_bin", "").upper() == "ON" else None
     except Exception as exc:  # noqa: BLE001 - driver errors become ours
         if hasattr(exc, "why"):

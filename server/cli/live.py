@@ -1,0 +1,45 @@
+"""`mysql2ddb live run RUN_ID` (the sync process; `migrate --cdc` runs it in the foreground) and
+`mysql2ddb cutover [RUN_ID]`. Thin: policy and state are tools/usecases/live.py's."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Optional
+
+import typer
+
+from mysql2ddb.server.cli.common import DsnOpt, JsonOpt, emit, handle_errors, request
+
+live_app = typer.Typer(help="Live migration: the sync that follows the binlog.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(live_app, name="live")
+
+    @app.command()
+    @handle_errors
+    def cutover(run_id: Optional[str] = typer.Argument(None, help="the live run (default: the newest)"),
+                dsn: Optional[str] = DsnOpt,
+                timeout: float = typer.Option(300.0, "--timeout", help="seconds to wait for the sync to catch up"),
+                yes: bool = typer.Option(False, "--yes", help="the sync stops: you have decided to switch"),
+                as_json: bool = JsonOpt) -> None:
+        """Wait until the sync reaches the source's current position, verify every item, stop the sync,
+        and say what the application must switch. Exit status 1 when verification finds differences."""
+        from mysql2ddb.tools.core.progress import terminal_progress
+        from mysql2ddb.tools.usecases import live
+
+        report = asyncio.run(live.cutover(request(terminal_progress()), run_id, dsn, timeout=timeout, confirm=yes))
+        emit(report, as_json)
+        if not report.verified:
+            raise typer.Exit(1)
+
+
+@live_app.command("run")
+@handle_errors
+def run_sync(run_id: str = typer.Argument(..., help="the live run to copy and follow"),
+             dsn: Optional[str] = DsnOpt, as_json: bool = JsonOpt) -> None:
+    """The copy of a live run (resumed where it stopped), then the sync until a cutover or a stop."""
+    from mysql2ddb.tools.core.progress import terminal_progress
+    from mysql2ddb.tools.usecases import live
+
+    emit(asyncio.run(live.run(request(terminal_progress()), run_id, dsn)), as_json)

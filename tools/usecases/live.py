@@ -1,0 +1,236 @@
+"""Live migration: copy while the application writes, follow the binlog, cut over with proof.
+
+- `start`: the same consent and approved contract as `migrate`, then the preflight (nothing is
+  written when it fails), then the source position is recorded BEFORE the copy reads, in a new
+  run's `cdc.json`. Record-copy-replay: changes after that position are applied once the copy is
+  done, each re-read through the view, so overlap with the copy converges (tools/cdc/apply.py).
+- `run`: the copy (a resumable migrate of that run, no verification yet), then the sync until a
+  cutover or a stop. The CLI runs it in the foreground (`migrate --cdc`); over MCP `start_cdc`
+  spawns it as a process owned by the workspace and returns the run id at once.
+- `cutover`: the source's current position becomes the target; when the sync reaches it, every
+  item is verified, the sync stops, and the report says what the application must switch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from mysql2ddb.tools.cdc.follow import CUTOVER_REQUEST, STOP_REQUEST, CdcState
+from mysql2ddb.tools.cdc.stream import SourcePosition
+from mysql2ddb.tools.contract.digest import contract_sha256
+from mysql2ddb.tools.core.errors import WorkflowError
+from mysql2ddb.tools.core.render import Table
+from mysql2ddb.tools.core.workspace import atomic_write_bytes
+from mysql2ddb.tools.usecases.request import Request
+
+CUTOVER_REPORT = "cutover-report.json"
+
+
+class LiveStart(BaseModel):
+    run_id: str
+    start: SourcePosition
+    background_pid: int | None = None
+    checks: list[dict] = []
+
+    def summary(self) -> str:
+        how = f" in the background (pid {self.background_pid})" if self.background_pid else ""
+        return (f"Live migration **{self.run_id}** started{how} from {self.start.file}:{self.start.pos}"
+                f"{' (GTID ' + self.start.gtid + ')' if self.start.gtid else ''}: the copy runs, then the sync "
+                f"follows the binlog. `status` shows the lag; `cutover` finishes it.")
+
+    def tables(self) -> list[Table]:
+        return [Table("Preflight", ["check", "detail"], [[c["name"], c["detail"]] for c in self.checks])]
+
+
+class CutoverReport(BaseModel):
+    run_id: str
+    target: SourcePosition
+    reached: SourcePosition
+    lag_seconds_at_cutover: float
+    seconds_taken: float
+    applied_transactions: int
+    applied_changes: int
+    puts: int
+    deletes: int
+    verified: bool
+    verify: dict[str, Any]
+    switch: list[str]
+
+    def summary(self) -> str:
+        state = "verified: every item matches" if self.verified else "NOT verified: see the differences"
+        return (f"Cutover of run **{self.run_id}** {state}. The sync reached {self.reached.file}:{self.reached.pos} "
+                f"in {self.seconds_taken:.1f} s (lag at cutover {self.lag_seconds_at_cutover:.1f} s) and stopped.")
+
+    def tables(self) -> list[Table]:
+        return [Table("Applied", ["transactions", "changes", "puts", "deletes"],
+                      [[self.applied_transactions, self.applied_changes, self.puts, self.deletes]]),
+                Table("Switch the application", ["step"], [[s] for s in self.switch])]
+
+
+def _run_root(req: Request, run_id: str) -> Path:
+    from mysql2ddb.tools.execution.rundir import RUNS_DIR, RunDir
+
+    RunDir.open(req.workspace.root, run_id)  # refuses an unknown id, naming the latest
+    return req.workspace.path(RUNS_DIR) / run_id
+
+
+def _source_tables(model: Any, catalog: Any) -> list[str]:
+    from mysql2ddb.tools.cdc.links import source_of, top_selects
+    from mysql2ddb.tools.execution.views import compile_query
+
+    return sorted({source_of(s) for t in model.tables for s in top_selects(compile_query(t, catalog))})
+
+
+async def start(req: Request, contract: str | None = None, dsn: str | None = None, *, endpoint_url: str | None = None,
+                region: str | None = None, confirm: bool = False, background: bool = False) -> LiveStart:
+    from mysql2ddb.tools.cdc.preflight import check_source
+    from mysql2ddb.tools.execution import stages
+    from mysql2ddb.tools.execution.rundir import RunDir
+    from mysql2ddb.tools.usecases.write_policy import authorize
+
+    model, d = req.contract(contract), req.dsn(dsn)
+    authorize(req, "start_cdc", confirm, sha=contract_sha256(model))
+    endpoint = req.endpoint(endpoint_url)
+    catalog = await stages.validate(model, d)
+    preflight = await asyncio.to_thread(check_source, d, _source_tables(model, catalog))
+    preflight.raise_if_failed()
+    assert preflight.position is not None
+    position = SourcePosition(**preflight.position.model_dump())
+    run = RunDir.create(req.workspace.root, model)
+    state = CdcState(start=position, position=position)
+    state.save(run.root)
+    atomic_write_bytes(run.root / "cdc-target.json", json.dumps(
+        {"endpoint_url": endpoint, "region": req.region(region), "dsn": d.redacted()}).encode())
+    pid = spawn(req, run.run_id) if background else None
+    return LiveStart(run_id=run.run_id, start=position, background_pid=pid,
+                     checks=[c.model_dump() for c in preflight.checks])
+
+
+def spawn(req: Request, run_id: str) -> int:
+    """The sync as a process of its own (it survives this call and the client's restarts)."""
+    log = req.workspace.path(f"runs/{run_id}/cdc.log")
+    with open(log, "ab") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "mysql2ddb", "--workdir", str(req.workspace.root),
+                                 "live", "run", run_id], stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                start_new_session=True, env=dict(os.environ))
+    return proc.pid
+
+
+async def run(req: Request, run_id: str, dsn: str | None = None, *, batch_seconds: float = 0.2) -> CdcState:
+    """The copy (resumable), then the sync until a cutover or a stop; resumes from the checkpoint."""
+    from mysql2ddb.tools.cdc.apply import ContractIndex
+    from mysql2ddb.tools.cdc.follow import follow
+    from mysql2ddb.tools.cdc.preflight import row_keys
+    from mysql2ddb.tools.contract.load import load_contract
+    from mysql2ddb.tools.core.aws import AwsClients
+    from mysql2ddb.tools.core.db import sync_connection
+    from mysql2ddb.tools.execution import stages
+    from mysql2ddb.tools.usecases.execution import migrate
+
+    root = _run_root(req, run_id)
+    state = CdcState.load(root)
+    if state is None:
+        raise WorkflowError(f"run {run_id} is not a live migration", where="live run",
+                            remedy="start one with `mysql2ddb migrate --cdc` (MCP: start_cdc)")
+    target = json.loads((root / "cdc-target.json").read_text())
+    contract_path = str(root / "contract.json")
+    if state.state == "copying":
+        outcome = await migrate(req, contract_path, dsn, endpoint_url=target["endpoint_url"],
+                                region=target["region"], resume=run_id, no_verify=True, confirm=True)
+        if not outcome.result.ok:
+            state.state, state.errors = "failed", [*state.errors, "the copy failed: see the run's report"]
+            state.save(root)
+            raise WorkflowError("the copy failed", where=f"run {run_id}", remedy="fix it, then resume")
+    model, d = load_contract(Path(contract_path)), req.dsn(dsn)
+    catalog = await stages.validate(model, d)
+    with sync_connection(d, "live sync: row keys") as conn, conn.cursor() as cur:
+        keys = row_keys(cur, d.database, _source_tables(model, catalog))
+    index = ContractIndex.build(model, catalog, keys)
+    client = AwsClients(region=target["region"], endpoint_url=target["endpoint_url"]).client("dynamodb")
+    (root / STOP_REQUEST).unlink(missing_ok=True)
+    return await asyncio.to_thread(follow, d, index, client, root, state, progress=req.progress,
+                                   batch_seconds=batch_seconds)
+
+
+def _source_position(d: Any) -> SourcePosition:
+    from mysql2ddb.tools.cdc.preflight import check_source
+
+    position = check_source(d, []).position
+    if position is None:
+        raise WorkflowError("the source has no binlog position", where="cutover", remedy="check log_bin on the source")
+    return SourcePosition(**position.model_dump())
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+async def cutover(req: Request, run_id: str | None = None, dsn: str | None = None, *, timeout: float = 300.0,
+                  confirm: bool = False) -> CutoverReport:
+    from mysql2ddb.tools.execution.rundir import RunDir
+    from mysql2ddb.tools.usecases.execution import verify
+
+    req.require_write("cutover", confirm)
+    run_id = run_id or next((r for r in reversed(RunDir.list_runs(req.workspace.root))
+                             if CdcState.load(req.workspace.path(f"runs/{r}")) is not None), None)
+    if run_id is None:
+        raise WorkflowError("no live migration in this workspace", where="cutover",
+                            remedy="start one with `mysql2ddb migrate --cdc` (MCP: start_cdc)")
+    root, d, began = _run_root(req, run_id), req.dsn(dsn), time.monotonic()
+    target = _source_position(d)
+    atomic_write_bytes(root / CUTOVER_REQUEST, json.dumps({"target": target.model_dump()}).encode())
+    state = CdcState.load(root)
+    while state is not None and not state.position.reached(target):
+        if time.monotonic() - began > timeout:
+            raise WorkflowError(f"the sync did not reach {target.file}:{target.pos} in {timeout:.0f} s (it is at "
+                                f"{state.position.file}:{state.position.pos}, lag {state.lag_seconds:.1f} s)",
+                                where="cutover", remedy="let it catch up (status shows the lag), then cut over again")
+        if not _alive(state.pid) and state.state != "copying":
+            raise WorkflowError("the sync process is not running", where="cutover",
+                                remedy=f"resume it (`mysql2ddb migrate --resume {run_id} --cdc`), then cut over")
+        await asyncio.sleep(0.2)
+        state = CdcState.load(root)
+    assert state is not None
+    lag = state.lag_seconds
+    checked = await verify(req, str(root / "contract.json"), dsn, endpoint_url=json.loads(
+        (root / "cdc-target.json").read_text())["endpoint_url"])
+    stop(root, state)
+    from mysql2ddb.tools.core.workspace import to_jsonable
+
+    result = to_jsonable(checked)
+    report = CutoverReport(
+        run_id=run_id, target=target, reached=state.position, lag_seconds_at_cutover=lag,
+        seconds_taken=time.monotonic() - began, applied_transactions=state.applied_transactions,
+        applied_changes=state.applied_changes, puts=state.puts, deletes=state.deletes,
+        verified=bool(result.get("ok")), verify=result, switch=[
+            "stop the application's writes to MySQL (or put it in read-only mode) before switching writers",
+            "point reads and writes at the DynamoDB tables of the contract, using the access patterns of the design",
+            "keep MySQL untouched until the application runs on DynamoDB; its binlog position is in this report"])
+    atomic_write_bytes(root / CUTOVER_REPORT, report.model_dump_json(indent=2).encode())
+    return report
+
+
+def stop(root: Path, state: CdcState) -> None:
+    """Ask the sync to stop, and end it if it does not within a few seconds."""
+    (root / STOP_REQUEST).touch()
+    deadline = time.monotonic() + 10
+    while _alive(state.pid) and state.pid != os.getpid() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _alive(state.pid) and state.pid != os.getpid():
+        os.kill(state.pid, signal.SIGTERM)
