@@ -35,6 +35,7 @@ ADAPTER_MODULES = (
     "mysql2ddb.server.adapters.gates",
     "mysql2ddb.server.adapters.contract",
     "mysql2ddb.server.adapters.execution",
+    "mysql2ddb.server.adapters.live",
     "mysql2ddb.server.adapters.workflow",
     "mysql2ddb.server.adapters.prompts",
     "mysql2ddb.server.adapters.glue",

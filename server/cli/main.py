@@ -21,6 +21,7 @@ CLI_MODULES = (
     "mysql2ddb.server.cli.modeling_design",
     "mysql2ddb.server.cli.contract",
     "mysql2ddb.server.cli.execution",
+    "mysql2ddb.server.cli.live",
     "mysql2ddb.server.cli.workflow",
     "mysql2ddb.server.cli.glue",
     "mysql2ddb.server.cli.gates",
