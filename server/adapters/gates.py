@@ -19,16 +19,20 @@ def register(app: FastMCP, deps: Deps) -> None:
 
     @app.tool(annotations=annotations("review_gate"))
     @mapped
-    async def review_gate(gate: str, subject: str | None = None, ctx: Context = CurrentContext()) -> ToolResult:
+    async def review_gate(gate: str, subject: str | None = None, dsn: str | None = None,
+                          ctx: Context = CurrentContext()) -> ToolResult:
         """Ask the user to approve a gate and record the answer with its time. Gates, in order:
         "requirements" (the access patterns), "table:<Name>" for each table in design order (the next
         table is refused until the one before it is approved), "design", "contract". The user sees
-        that part of the design (or the contract summary) and answers approved, rejected (with what
-        must change) or feedback. If this client cannot ask (no elicitation), the review text and its
-        `review_sha256` are returned: show the text, ask the user in chat, and record their answer with
+        what they approve: per table the key layout with types, every attribute with its type and
+        origin, the GSIs with their projections, the table's warnings and cost, and two example items
+        built from real rows (read-only, from `dsn` or the configured database); the contract review
+        adds the contract check. The user answers approved, rejected (with what must change) or
+        feedback. If this client cannot ask (no elicitation), the review text and its `review_sha256`
+        are returned: show the text, ask the user in chat, and record their answer with
         `record_approval(..., review_sha256=...)`."""
         req = deps.request(ctx)
-        shown = gates.review(req, gate, subject)
+        shown = await gates.show(req, gate, subject, dsn=dsn)
         answer = await ask_gate(ctx, shown.question, state={"gate": shown.gate, "sha": shown.review_sha256})
         if answer.input_required is not None:
             return answer.input_required  # type: ignore[return-value]  # 2026-07-28: the client asks, then retries

@@ -8,19 +8,20 @@ from typing import Optional
 
 import typer
 
-from mysql2ddb.server.cli.common import JsonOpt, emit, handle_errors, request
+from mysql2ddb.server.cli.common import DsnOpt, JsonOpt, emit, handle_errors, request
 
 gates_app = typer.Typer(help="Approval gates: requirements, table:<Name>, design, contract.", no_args_is_help=True)
 
 
-def _answer(gate: str, decision: str, feedback: Optional[str], concerns: list[str], as_json: bool) -> None:
+def _answer(gate: str, decision: str, feedback: Optional[str], concerns: list[str], as_json: bool,
+            dsn: Optional[str] = None) -> None:
     from rich.console import Console
     from rich.markdown import Markdown
 
     from mysql2ddb.tools.usecases import gates
 
     req = request()
-    shown = gates.review(req, gate)
+    shown = gates.review(req, gate, dsn=dsn)
     console = Console(stderr=as_json)  # stdout carries only the JSON with --json
     console.print(Markdown(shown.text) if console.is_terminal else shown.text, markup=False)
     emit(gates.record(req, shown.gate, decision, shown.review_sha256, feedback, concerns, via="cli"), as_json)
@@ -30,17 +31,19 @@ def _answer(gate: str, decision: str, feedback: Optional[str], concerns: list[st
 @handle_errors
 def approve(gate: str, feedback: Optional[str] = typer.Option(None, "--feedback"),
             concern: list[str] = typer.Option([], "--concern", help="a concern to record with the approval"),
-            as_json: bool = JsonOpt) -> None:
-    """Show GATE's review and approve what it shows (for `contract`: contract.json as it is now)."""
-    _answer(gate, "approved", feedback, concern, as_json)
+            dsn: Optional[str] = DsnOpt, as_json: bool = JsonOpt) -> None:
+    """Show GATE's review (with example items from DSN's real rows) and approve what it shows (for
+    `contract`: contract.json as it is now)."""
+    _answer(gate, "approved", feedback, concern, as_json, dsn)
 
 
 @gates_app.command("reject")
 @handle_errors
 def reject(gate: str, feedback: str = typer.Option(..., "--feedback", help="what must change"),
-           concern: list[str] = typer.Option([], "--concern"), as_json: bool = JsonOpt) -> None:
+           concern: list[str] = typer.Option([], "--concern"), dsn: Optional[str] = DsnOpt,
+           as_json: bool = JsonOpt) -> None:
     """Reject a gate with the feedback the revised design must address."""
-    _answer(gate, "rejected", feedback, concern, as_json)
+    _answer(gate, "rejected", feedback, concern, as_json, dsn)
 
 
 @gates_app.command("list")

@@ -98,12 +98,29 @@ def _attribute(info: TableInfo, column: Any) -> str:
     return f"        {mermaid_name(column.data_type)} {mermaid_name(column.name)}{key_text} \"{comment}\""
 
 
+def _number(value: float) -> str:
+    return f"{value:,.1f}".rstrip("0").rstrip(".")
+
+
+def edge_label(rel: Relationship) -> str:
+    """The relationship's columns and its cardinality, measured from the data when it was: 1:1, or
+    1:N / M:N with the most and the mean children per parent (`declared` when above the threshold)."""
+    label = f"via {rel.via}" if rel.via else ", ".join(rel.columns)
+    label += f", {rel.cardinality}"
+    if not rel.measured:
+        return label + " declared"
+    if rel.cardinality != "1:1" and rel.max_children is not None:
+        label += f" max {rel.max_children:,}"
+        if rel.avg_children is not None:
+            label += f" avg {_number(rel.avg_children)}"
+    return label.replace('"', "'")
+
+
 def _edge(rel: Relationship) -> str:
     shape = {"1:1": "||--o|", "1:N": "||--o{", "M:N": "}o--o{"}[rel.cardinality]
     if rel.source == "inferred":
         shape = shape.replace("--", "..")
-    label = f"via {rel.via}" if rel.via else ", ".join(rel.columns)
-    return f"    {mermaid_name(rel.parent)} {shape} {mermaid_name(rel.child)} : \"{label}\""
+    return f"    {mermaid_name(rel.parent)} {shape} {mermaid_name(rel.child)} : \"{edge_label(rel)}\""
 
 
 def er_diagram(analysis: SchemaAnalysis) -> str:
@@ -126,7 +143,9 @@ def relationships_markdown(analysis: SchemaAnalysis) -> str:
              r.max_children, r.avg_children, r.max_parents, r.orphans, "yes" if r.measured else "no"]
             for r in analysis.relationships]
     note = ("Cardinality is measured from the data (max children per parent), falling back to the declared one "
-            "when a child table is above the row threshold. Dotted edges are inferred (same key name, no constraint).")
+            "when a child table is above the row threshold. Each edge's label gives the columns, the cardinality "
+            "and, when measured, the most (max) and mean (avg) children per parent; `declared` marks one taken "
+            "from the constraints alone. Dotted edges are inferred (same key name, no constraint).")
     return "\n".join([
         f"# Entity relationships: `{analysis.database}`", "", note, "",
         "```mermaid", er_diagram(analysis), "```", "",

@@ -4,17 +4,24 @@ table builder and the copy plan all need it.
 
 ENUM/SET members are parsed from COLUMN_TYPE (`enum('G','PG-13')`), because information_schema
 has no column listing them.
+
+MariaDB stores a JSON column as LONGTEXT guarded by a `json_valid(col)` CHECK; on MariaDB, when a
+longtext column exists, one more query reads those CHECKs and marks the columns `is_json`, so a
+JSON column is judged as JSON (as the schema analysis does) wherever the catalog is used.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from sqlglot import exp
 
-from mysql2ddb.tools.core.db import Dsn, async_connection, fetch_all, map_db_error, sync_connection
+from mysql2ddb.tools.core.db import Dsn, async_connection, fetch_all, map_db_error, server_flavor, sync_connection
 from mysql2ddb.tools.core.sql import col, driver_sql, in_params, param, table
+
+JSON_CHECK = re.compile(r"^\s*json_valid\(\s*`?([^`)]+)`?\s*\)\s*$", re.I)  # as the schema analysis reads it
 
 _FIELDS = {
     "TABLE_NAME": "table_name",
@@ -42,6 +49,7 @@ class ColumnInfo:
     enum_values: list[str] | None = None  # ENUM/SET members, in declaration order
     max_length: int | None = None  # CHARACTER_MAXIMUM_LENGTH (characters)
     octet_length: int | None = None  # CHARACTER_OCTET_LENGTH (bytes)
+    is_json: bool = False  # JSON type, or MariaDB's LONGTEXT with a json_valid() CHECK
 
 
 @dataclass
@@ -155,6 +163,7 @@ def build_catalog(database: str, rows: Iterable[dict[str, Any]]) -> Catalog:
             enum_values=parse_enum_values(column_type),
             max_length=_int(row["max_length"]),
             octet_length=_int(row["octet_length"]),
+            is_json=_text(row["data_type"]).lower() == "json",
         )
         catalog.tables.setdefault(name, {})[info.name] = info
         if name not in catalog.stats:
@@ -170,12 +179,41 @@ def _names(tables: Iterable[str] | None) -> list[str] | None:
     return sorted(set(tables)) if tables is not None else None
 
 
+def json_checks_query() -> str:
+    """MariaDB's CHECK constraints of the schema (MySQL's table has no TABLE_NAME: not asked there)."""
+    k = "k"
+    query = (exp.select(exp.alias_(col("TABLE_NAME", k), "table_name", quoted=True),
+                        exp.alias_(col("CHECK_CLAUSE", k), "check_clause", quoted=True))
+             .from_(table("CHECK_CONSTRAINTS", db="information_schema", alias=k))
+             .where(exp.EQ(this=col("CONSTRAINT_SCHEMA", k), expression=param())))
+    return driver_sql(query)
+
+
+def needs_json_checks(catalog: Catalog, flavor: str | None) -> bool:
+    return flavor == "mariadb" and any(c.data_type == "longtext" for cols in catalog.tables.values()
+                                       for c in cols.values())
+
+
+def mark_json_columns(catalog: Catalog, checks: Iterable[dict[str, Any]]) -> None:
+    """`json_valid(col)` CHECKs make their longtext columns JSON."""
+    for row in checks:
+        match = JSON_CHECK.match(_text(row["check_clause"] or ""))
+        column = catalog.column(_text(row["table_name"]), match.group(1)) if match else None
+        if column is not None:
+            column.is_json = True
+
+
 async def read_catalog(dsn: Dsn, tables: Iterable[str] | None = None) -> Catalog:
-    """All columns of `dsn.database` (or only `tables`), in one information_schema query."""
+    """All columns of `dsn.database` (or only `tables`), in one information_schema query (and, on
+    MariaDB with longtext columns, one more for the json_valid CHECKs)."""
     sql, params = catalog_query(_names(tables))
     async with async_connection(dsn, where="read catalog") as conn:
         rows = await fetch_all(conn, sql, [dsn.database, *params], where="read catalog", dsn=dsn)
-    return build_catalog(dsn.database, rows)
+        catalog = build_catalog(dsn.database, rows)
+        if needs_json_checks(catalog, server_flavor(conn)):
+            mark_json_columns(catalog, await fetch_all(conn, json_checks_query(), [dsn.database],
+                                                       where="read catalog", dsn=dsn))
+    return catalog
 
 
 def read_catalog_sync(dsn: Dsn, tables: Iterable[str] | None = None) -> Catalog:
@@ -187,7 +225,10 @@ def read_catalog_sync(dsn: Dsn, tables: Iterable[str] | None = None) -> Catalog:
         try:
             with conn.cursor(pymysql.cursors.DictCursor) as cur:
                 cur.execute(sql, [dsn.database, *params])
-                rows = list(cur.fetchall())
+                catalog = build_catalog(dsn.database, list(cur.fetchall()))
+                if needs_json_checks(catalog, server_flavor(conn)):
+                    cur.execute(json_checks_query(), [dsn.database])
+                    mark_json_columns(catalog, list(cur.fetchall()))
         except (pymysql.err.MySQLError, OSError) as exc:
             raise map_db_error(exc, "read catalog", dsn) from None
-    return build_catalog(dsn.database, rows)
+    return catalog

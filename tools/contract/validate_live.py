@@ -43,7 +43,8 @@ def _plain_value(attr: dict[str, Any], info: AttrInfo, home: str, catalog: Catal
     info.value_class = column_class(column)
     info.nullable = column.nullable
     info.typical, info.worst = column_bytes(column, _avg(catalog, home))
-    info.source = f"column {home}.{column.name} ({column.column_type})"
+    json_note = ", JSON" if column.is_json and column.data_type != "json" else ""
+    info.source = f"column {home}.{column.name} ({column.column_type}{json_note})"
 
 
 def _source_columns(attr: dict[str, Any], path: str, catalog: Catalog | None, out: "Findings") -> None:

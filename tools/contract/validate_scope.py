@@ -39,7 +39,7 @@ def column_class(column: ColumnInfo) -> str | None:
         return "bool"
     if kind in _NUMERIC:
         return "numeric"
-    if kind == "json":
+    if kind == "json" or column.is_json:  # MariaDB: LONGTEXT with a json_valid() CHECK
         return "json"
     if kind == "set":
         return "set"

@@ -24,6 +24,9 @@ from mysql2ddb.tools.core.errors import NotFoundError, WorkflowError
 from mysql2ddb.tools.core.workspace import Workspace
 from mysql2ddb.tools.contract.digest import contract_sha256
 from mysql2ddb.tools.core.approvals import artifact_sha256, check_gate, latest_answer, load_approvals
+from mysql2ddb.tools.modeling.review_text import (
+    TableExtras, contract_table_text, design_table_text, extras_text, patterns_text,
+)
 
 DESIGN, CONTRACT, PATTERNS = "design.json", "contract.json", "access_patterns.json"
 
@@ -54,6 +57,14 @@ def _read(ws: Workspace, rel: str) -> Any:
     return ws.read_json(rel) if ws.exists(rel) else None
 
 
+def table_source(ws: Workspace) -> str | None:
+    """Where the tables under review come from: design.json when it has tables, else contract.json."""
+    design = _read(ws, DESIGN)
+    if isinstance(design, dict) and design.get("tables"):
+        return DESIGN
+    return CONTRACT if isinstance(_read(ws, CONTRACT), dict) else None
+
+
 def table_order(ws: Workspace) -> list[str]:
     """Design order (design.json tables[].name), else contract order (contract.json tables[].table)."""
     design = _read(ws, DESIGN)
@@ -80,78 +91,6 @@ def _section(ws: Workspace, table: str) -> tuple[str, dict[str, Any]]:
                             remedy="submit a design first (submit_design or recommend_design)")
     raise NotFoundError(f"no table {table!r} in the design", where=f"gate table:{table}",
                         remedy=f"review one of: {', '.join(order)}")
-
-
-def _key(key: Any) -> str:
-    if not isinstance(key, dict):
-        return str(key) if key else "-"
-    text = f"`{key.get('attribute')}`"
-    if key.get("template"):
-        text += f" = `{key['template']}`"
-    elif key.get("type"):
-        text += f" ({key['type']}" + (f" from {key['source_column']}" if key.get("source_column") else "") + ")"
-    if key.get("justification"):
-        text += f": {key['justification']}"
-    return text
-
-
-def _design_table_text(design: dict[str, Any], table: dict[str, Any]) -> str:
-    name = table.get("name")
-    lines = [f"## Table `{name}` ({table.get('type', 'single-entity')})"]
-    if table.get("purpose"):
-        lines.append(table["purpose"])
-    lines.append(f"- Partition key: {_key(table.get('partition_key'))}")
-    if table.get("sort_key"):
-        lines.append(f"- Sort key: {_key(table.get('sort_key'))}")
-    for gsi in table.get("gsis") or []:
-        sk = f" / {_key(gsi.get('sort_key'))}" if gsi.get("sort_key") else ""
-        lines.append(f"- GSI `{gsi.get('name')}`: {_key(gsi.get('partition_key'))}{sk}, projection "
-                     f"{gsi.get('projection', 'ALL')}" + (f" ({gsi['purpose']})" if gsi.get("purpose") else ""))
-    for entity in table.get("entities") or []:
-        names = [a.get("name") for a in entity.get("attributes", []) if isinstance(a, dict)]
-        keys = "".join(f", {k} `{entity[k]}`" for k in ("pk_template", "sk_template") if entity.get(k))
-        lines.append(f"- Entity `{entity.get('name')}` from `{entity.get('source_table')}`{keys}: "
-                     f"{', '.join(f'`{n}`' for n in names)}")
-    served = [m for m in design.get("pattern_mappings", [])
-              if any(op.get("table") == name or any(a.get("table") == name for a in op.get("actions", []))
-                     for op in m.get("operations", []))]
-    for mapping in served:
-        ops = "; ".join(_operation(op) for op in mapping.get("operations", []))
-        lines.append(f"- Serves {mapping.get('pattern_id')}: {ops}")
-    for d in design.get("denormalizations", []):
-        if d.get("table") == name:
-            lines.append(f"- Denormalized {', '.join(d.get('attributes', []))} from `{d.get('source_table')}`: "
-                         f"{d.get('justification')}" + (f" (kept current: {d['update_strategy']})"
-                                                       if d.get("update_strategy") else ""))
-    if table.get("estimated_item_size_bytes"):
-        lines.append(f"- Estimated item size: {table['estimated_item_size_bytes']:,} bytes")
-    return "\n".join(lines)
-
-
-def _operation(op: dict[str, Any]) -> str:
-    target = op.get("table") or ""
-    if op.get("index"):
-        target += f".{op['index']}"
-    inner = ", ".join(_operation(a) for a in op.get("actions", []))
-    return f"{op.get('type')} {target}".strip() + (f" [{inner}]" if inner else "")
-
-
-def _contract_table_text(table: dict[str, Any]) -> str:
-    keys = f"`{table.get('pk')}`" + (f" / `{table.get('sk')}`" if table.get("sk") else "")
-    lines = [f"## Table `{table.get('table')}` ({table.get('type')}, from `{table.get('source_table')}`)",
-             f"- Key: {keys}"]
-    for gsi in table.get("gsis") or []:
-        sk = f" / `{gsi.get('sk')}`" if gsi.get("sk") else ""
-        lines.append(f"- GSI `{gsi.get('index_name')}`: `{gsi.get('pk')}`{sk}, projection {gsi.get('projection', 'ALL')}")
-    for entity in table.get("entities") or []:
-        names = [a.get("name") for a in entity.get("attributes", [])]
-        lines.append(f"- Entity `{entity.get('entity_type')}` from `{entity.get('source_table')}` "
-                     f"(`{entity.get('pk_template')}` / `{entity.get('sk_template')}`): {', '.join(names)}")
-    if table.get("attributes"):
-        lines.append("- Attributes: " + ", ".join(f"`{a.get('name')}` {a.get('type')}" for a in table["attributes"]))
-    lines.append(f"- Serves: {', '.join(table.get('satisfies', [])) or '-'}; estimated item size "
-                 f"{table.get('estimated_item_size_bytes')} bytes")
-    return "\n".join(lines)
 
 
 def _table_approved(ws: Workspace, table: str) -> bool:
@@ -196,8 +135,16 @@ def _with_history(text: str, previous: list[dict[str, Any]], sha: str | None = N
     return "\n".join(lines)
 
 
-def gate_view(ws: Workspace, gate: str, subject: str | None = None) -> GateView:
-    """What to show for `gate`, after checking it may be asked now."""
+def _table_text(text: str, name: Any, extras: dict[str, TableExtras] | None, examples: bool = True) -> str:
+    extra = (extras or {}).get(name) if isinstance(name, str) else None
+    return text + "\n" + extras_text(extra, examples=examples) if extra is not None else text
+
+
+def gate_view(ws: Workspace, gate: str, subject: str | None = None, *,
+              extras: dict[str, TableExtras] | None = None, notes: list[str] | None = None) -> GateView:
+    """What to show for `gate`, after checking it may be asked now. `extras` (per table: warnings,
+    cost, example items) and `notes` (the contract check's findings) are added to the text; the
+    hash stays the artifact's own (design section, design or contract)."""
     if gate == "table" and subject:
         gate = f"table:{subject}"
     check_gate(gate)
@@ -207,9 +154,9 @@ def gate_view(ws: Workspace, gate: str, subject: str | None = None) -> GateView:
         check_table_order(ws, table)
         source, section = _section(ws, table)
         design = _read(ws, DESIGN) if source == DESIGN else None
-        text = _design_table_text(design, section) if design else _contract_table_text(section)
+        text = design_table_text(design, section) if design else contract_table_text(section)
         sha = artifact_sha256(section)
-        return GateView(gate, table, _with_history(text, previous, sha), sha, previous)
+        return GateView(gate, table, _with_history(_table_text(text, table, extras), previous, sha), sha, previous)
     if gate == "design":
         design = _read(ws, DESIGN)
         if not isinstance(design, dict):
@@ -219,8 +166,9 @@ def gate_view(ws: Workspace, gate: str, subject: str | None = None) -> GateView:
         if pending:
             raise WorkflowError(f"{len(pending)} table(s) not approved yet: {', '.join(pending)}", where="gate design",
                                 remedy=f"review the tables in order first: review_gate(gate='table:{pending[0]}')")
-        parts = [f"# Design `{design.get('name', 'design')}`", design.get("philosophy") or ""]
-        parts += [_design_table_text(design, t) for t in design.get("tables", [])]
+        parts = [f"# Design `{design.get('name') or 'design'}`", design.get("philosophy") or ""]
+        parts += [_table_text(design_table_text(design, t), t.get("name"), extras, examples=False)
+                  for t in design.get("tables", []) if isinstance(t, dict)]
         sha = artifact_sha256(design)
         return GateView(gate, DESIGN, _with_history("\n\n".join(p for p in parts if p), previous, sha), sha, previous)
     if gate == "contract":
@@ -229,20 +177,19 @@ def gate_view(ws: Workspace, gate: str, subject: str | None = None) -> GateView:
             raise WorkflowError("there is no contract to approve", where="gate contract",
                                 remedy="generate it from the approved design (generate_contract)")
         sha = contract_hash(contract)
-        parts = [f"# Migration contract ({len(contract.get('tables', []))} tables, sha256 {sha[:12]})"]
-        parts += [_contract_table_text(t) for t in contract.get("tables", []) if isinstance(t, dict)]
+        parts = [f"# Migration contract ({len(contract.get('tables') or [])} tables, sha256 {sha[:12]})"]
+        if notes is not None:
+            parts.append("\n".join(["Contract check:"] + [f"- {n}" for n in notes]))
+        parts += [_table_text(contract_table_text(t), t.get("table"), extras)
+                  for t in contract.get("tables") or [] if isinstance(t, dict)]
         return GateView(gate, CONTRACT, _with_history("\n\n".join(parts), previous, sha), sha, previous)
     patterns = _read(ws, PATTERNS)
     if patterns is None:
         raise WorkflowError("there are no access patterns to confirm", where="gate requirements",
                             remedy="build the registry first (build_access_patterns)")
     items = patterns.get("patterns", []) if isinstance(patterns, dict) else patterns
-    lines = ["# Access patterns", "", "| id | description | kind | rps peak | rps avg | consistency |", "|---|---|---|---|---|---|"]
-    for p in items:
-        lines.append(f"| {p.get('id')} | {p.get('description', '')} | {p.get('kind', '')} | {p.get('rps_peak')} | "
-                     f"{p.get('rps_average')} | {p.get('consistency', '')} |")
     sha = artifact_sha256(patterns)
-    return GateView(gate, PATTERNS, _with_history("\n".join(lines), previous, sha), sha, previous)
+    return GateView(gate, PATTERNS, _with_history(patterns_text(items), previous, sha), sha, previous)
 
 
 def current_sha256(ws: Workspace, gate: str) -> str | None:

@@ -12,10 +12,10 @@ patterns before any operation is mapped:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from mysql2ddb.tools.modeling import naming
 from mysql2ddb.tools.modeling.design import Denormalization, Dropped, EntityDesign, KeyDef, TableDesign
 from mysql2ddb.tools.modeling.recommend_attrs import EMBED_MAX, own_attribute
 from mysql2ddb.tools.modeling.recommend_schema import AUDIT_COLUMNS, SchemaIndex, value_class
@@ -24,8 +24,8 @@ from mysql2ddb.tools.modeling.sql_keys import RangeUse, SelectUse, StatementKeys
 
 
 def pascal(name: str) -> str:
-    """`film_category` -> `FilmCategory`; characters DynamoDB names refuse become word breaks."""
-    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name) if part)
+    """`film_category` -> `FilmCategory`, `countrylanguage` -> `CountryLanguage` (naming.py)."""
+    return naming.pascal(name)
 
 
 def plural(name: str) -> str:

@@ -1,6 +1,7 @@
 """`dynamodb_data_model.md`: the design as a reviewer reads it (philosophy, each table's key
-layout, entities and where every attribute comes from, how each access pattern is served, the
-decisions, cost, hot partitions, alternatives and warnings), rendered with jinja2 from
+layout with a mermaid picture of its item collection, entities and where every attribute comes
+from, example items when the caller built them from real rows, how each access pattern is
+served, the decisions, cost, hot partitions, alternatives and warnings), rendered with jinja2 from
 prompts/dynamodb_data_model.md.j2. All numbers are formatted here so the document is stable."""
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ from mysql2ddb.tools.contract.model import Attribute
 from mysql2ddb.tools.modeling.alternatives import AlternativesReport, design_alternatives, format_delta
 from mysql2ddb.tools.modeling.cost import CostReport, estimate_cost
 from mysql2ddb.tools.modeling.coverage import render_key
+from mysql2ddb.tools.modeling.diagrams import item_collection_diagram
 from mysql2ddb.tools.modeling.design import Design, KeyDef, Operation, TableDesign
 from mysql2ddb.tools.modeling.hot_partitions import HotPartitionReport, analyze_hot_partitions
 from mysql2ddb.tools.modeling.inputs import PatternFacts, patterns_facts, schema_facts
+from mysql2ddb.tools.modeling.origins import origin
+from mysql2ddb.tools.modeling.review_text import item_json
+from mysql2ddb.tools.modeling.unique_decisions import unique_rows
 from mysql2ddb.tools.modeling.validate_design import DesignValidation, validate_design
 from mysql2ddb.tools.core.pricing import Prices
 
@@ -38,7 +43,7 @@ def analyze_design(design: Design, schema: Any, patterns: Iterable[Any], item_si
     facts = schema_facts(schema)
     pats = patterns_facts(patterns)
     return DesignAnalysis(
-        validation=validate_design(design, facts, pats, item_sizes),
+        validation=validate_design(design, schema, pats, item_sizes),  # the analysis: its UNIQUE keys too
         cost=estimate_cost(design, pats, facts, item_sizes, prices),
         hot_partitions=analyze_hot_partitions(design, facts, pats, item_sizes),
         alternatives=design_alternatives(design, pats, facts, item_sizes, prices),
@@ -61,37 +66,8 @@ def _pct(v: float | None) -> str:
 
 
 def attribute_origin(attr: Attribute) -> str:
-    """Where an attribute's value comes from, in one line."""
-    source = f"{attr.source_table}.{', '.join(attr.source_columns)}"
-    parts = []
-    join = attr.join
-    if join is not None:
-        if join.type == "chain":
-            hops = " -> ".join(h.target_table for h in join.joins)  # type: ignore[union-attr]
-            parts.append(f"chain {hops}" + (f" joined by {join.chain_separator!r}" if join.chain_separator else ""))
-        elif join.type == "json-construction":
-            c = join.construction  # type: ignore[union-attr]
-            parts.append(f"{c.type} of {join.target_table} ({', '.join(c.select_columns)})"  # type: ignore[union-attr]
-                         + (f" ordered by {c.order_by}" if c.order_by else "")
-                         + (f", at most {c.limit:g}" if c.limit else ""))
-        elif join.type == "conditional":
-            parts.append(f"{join.select_column} if {join.condition}, else {join.else_value}")  # type: ignore[union-attr]
-        elif join.type == "self-join":
-            parts.append(f"self-join {join.join_alias}: {join.select_column}")  # type: ignore[union-attr]
-        else:
-            parts.append(f"{join.type} {join.select_column}")  # type: ignore[union-attr]
-    calc = attr.calculation
-    if calc is not None:
-        if calc.type == "aggregate":
-            parts.append(f"{calc.operation}({calc.select_column})")  # type: ignore[union-attr]
-        elif calc.type == "case":
-            whens = " ".join(f"WHEN {c.when} THEN {c.then}" for c in calc.cases)  # type: ignore[union-attr]
-            parts.append(f"CASE {whens} ELSE {calc.else_} END")  # type: ignore[union-attr]
-        else:
-            parts.append(calc.type)
-    if attr.transformation is not None:
-        parts.append(f"{attr.transformation.type} {attr.transformation.format or ''}".strip())
-    return source + (": " + "; ".join(parts) if parts else "")
+    """Where an attribute's value comes from, in one line (tools/modeling/origins.py)."""
+    return origin(attr)
 
 
 def _key_row(role: str, key: KeyDef | None, table: TableDesign) -> dict[str, str] | None:
@@ -142,10 +118,12 @@ def _mapping_lines(design: Design, pattern_id: str) -> list[dict[str, str]]:
     return lines
 
 
-def data_model_context(design: Design, analysis: DesignAnalysis, patterns: list[PatternFacts]) -> dict[str, Any]:
+def data_model_context(design: Design, analysis: DesignAnalysis, patterns: list[PatternFacts],
+                       examples: dict[str, Any] | None = None) -> dict[str, Any]:
     v, cost, hot, alts = analysis.validation, analysis.cost, analysis.hot_partitions, analysis.alternatives
     tables = []
     for t in design.tables:
+        found = (examples or {}).get(t.name)
         keys = [r for r in (_key_row("partition key", t.partition_key, t), _key_row("sort key", t.sort_key, t)) if r]
         tables.append({
             "name": t.name, "purpose": t.purpose or "", "type": t.type, "sources": ", ".join(t.source_tables()),
@@ -160,6 +138,9 @@ def data_model_context(design: Design, analysis: DesignAnalysis, patterns: list[
                           "attributes": [{"name": a.name, "type": a.type, "origin": attribute_origin(a),
                                           "note": a.justification or ""} for a in e.attributes]}
                          for e in t.entities],
+            "diagram": item_collection_diagram(t),
+            "examples": [item_json(i) for i in (found.items if found else [])],
+            "examples_note": found.note if found else "",
             "patterns": ", ".join(design.patterns_served_by(t.name)) or "none",
             "on_demand": _usd(cost.table_usd(t.name)), "provisioned": _usd(cost.table_usd(t.name, "provisioned")),
         })
@@ -198,8 +179,18 @@ def data_model_context(design: Design, analysis: DesignAnalysis, patterns: list[
                           "pros": "; ".join(a.pros), "cons": "; ".join(a.cons),
                           "assumptions": "; ".join(a.assumptions)} for a in alts.alternatives],
         "alternatives_baseline": _usd(alts.on_demand_usd),
+        "unique_rows": unique_rows(v.unique_constraints),
     }
 
 
-def render_data_model(design: Design, analysis: DesignAnalysis, patterns: Iterable[Any]) -> str:
-    return render(TEMPLATE, **data_model_context(design, analysis, patterns_facts(patterns)))
+class TableItems(BaseModel):
+    """Example items of one table for the document: plain JSON, and where they come from."""
+
+    items: list[dict[str, Any]]
+    note: str
+
+
+def render_data_model(design: Design, analysis: DesignAnalysis, patterns: Iterable[Any],
+                      examples: dict[str, TableItems] | None = None) -> str:
+    """`examples`: per design table, items built from real rows (tools/usecases/review_extras.py)."""
+    return render(TEMPLATE, **data_model_context(design, analysis, patterns_facts(patterns), examples))

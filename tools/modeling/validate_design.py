@@ -116,11 +116,26 @@ def _size_checks(design: Design, facts: Any, item_sizes: dict[str, Any] | None) 
     return out
 
 
-def _principles(design: Design, result: DesignValidation, hot_rps: float) -> list[PrincipleCheck]:
+def _own_key(table: Any, facts: Any) -> bool:
+    """The table's key attribute is a plain copy of a primary-key column of its own source table
+    (a table keyed by its own `id` is keyed naturally, whatever the column is called)."""
+    entity = table.entities[0] if table.entities else None
+    attr = entity.attribute(table.partition_key.attribute) if entity else None
+    if attr is None or not attr.is_plain or len(attr.source_columns) != 1:
+        return False
+    column = attr.source_columns[0].lower()
+    source = facts.table(entity.source_table)
+    if source is not None and source.primary_key:
+        return column in {c.lower() for c in source.primary_key}
+    return column == table.partition_key.attribute.lower()  # no schema facts: a column named as the key
+
+
+def _principles(design: Design, result: DesignValidation, hot_rps: float, facts: Any) -> list[PrincipleCheck]:
     mixed = [t.name for t in mixed_key_tables(design)]
     multi = [t.name for t in design.tables if t.is_multi_entity]
     generic = [t.name for t in design.tables if not t.is_multi_entity
-               and (t.partition_key.template or t.partition_key.attribute.lower() in GENERIC_KEY_NAMES)]
+               and (t.partition_key.template or (t.partition_key.attribute.lower() in GENERIC_KEY_NAMES
+                                                 and not _own_key(t, facts)))]
     hot_scans = [p.pattern_id for p in result.patterns if p.scan and p.hot]
     projection = [p.pattern_id for p in result.patterns for c in p.operations
                   if any("projects" in q for q in c.problems)]
@@ -211,7 +226,7 @@ def validate_design(design: Design, schema: Any, patterns: Iterable[Any] | None,
     if facts.tables:
         result.unmapped_tables, result.unmapped_columns = unmapped(design, facts)
     result.item_sizes = _size_checks(design, facts, item_sizes)
-    result.principles = _principles(design, result, hot_rps)
+    result.principles = _principles(design, result, hot_rps, facts)
     hot = analyze_hot_partitions(design, facts, pats, item_sizes, watch_fraction=watch_fraction)
     result.warnings = production_warnings(design, facts, pats, hot, frequent_rps=frequent_write_rps,
                                           heavy_denormalization=heavy_denormalization)

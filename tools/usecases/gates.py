@@ -4,7 +4,9 @@ to the hash of what they reviewed, and the overview of every answer and gate sta
 One approval truth: `gate_state` (tools/modeling/gate_views.py) reads every answer against the
 artifact as it is now; an approval of an earlier version is `stale` here, in status and in migrate.
 
-- `review`: the gate's review text and its `review_sha256` (the hash of what it shows).
+- `review`: the gate's review text and its `review_sha256` (the hash of the artifact it shows). The
+  text shows each table's key layout with types, attribute origins, GSIs, warnings, cost and two
+  example items from real rows (review_extras.py); the contract review, the contract check.
 - `record`: an answer given outside the question (record_approval over MCP, `gates approve` in the
   CLI). It must name the review it answers: `review_sha256` equal to the artifact's hash now.
   Missing or different, it is refused with the current review and hash, so an assistant cannot
@@ -17,6 +19,7 @@ anywhere else (tools/core/consent.py).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -26,6 +29,8 @@ from mysql2ddb.tools.core.access import Caller
 from mysql2ddb.tools.core.errors import WorkflowError
 from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.modeling import gate_views
+from mysql2ddb.tools.modeling.review_text import TableExtras
+from mysql2ddb.tools.usecases import review_extras
 from mysql2ddb.tools.usecases.request import Request
 
 
@@ -113,11 +118,38 @@ def gate_name(gate: str, subject: str | None = None) -> str:
     return f"table:{subject}" if gate == "table" and subject else gate
 
 
-def review(req: Request, gate: str, subject: str | None = None) -> GateReview:
-    """The review of `gate` (after checking it may be asked now) and the hash an answer binds to."""
-    view = gate_views.gate_view(req.workspace, gate_name(gate, subject))
+def _extras(req: Request, gate: str, dsn: str | None) -> tuple[dict[str, TableExtras] | None, list[str] | None]:
+    """Warnings, cost, examples and the contract check for `gate` (tools/usecases/review_extras.py)."""
+    if gate.startswith("table:"):
+        table = gate[len("table:"):]
+        if gate_views.table_source(req.workspace) == gate_views.DESIGN:
+            return review_extras.design_extras(req, [table], dsn), None
+        extras, _ = review_extras.contract_extras(req, dsn)
+        return extras, None
+    if gate == "design":
+        return review_extras.design_extras(req, gate_views.table_order(req.workspace), dsn, examples=False), None
+    if gate == "contract":
+        return review_extras.contract_extras(req, dsn)
+    return None, None
+
+
+def review(req: Request, gate: str, subject: str | None = None, *, dsn: str | None = None,
+           full: bool = True) -> GateReview:
+    """The review of `gate` (after checking it may be asked now) and the hash an answer binds to.
+    `full`: with each table's warnings, cost and example items (read-only on the database: `dsn`, or
+    the configured one) and the contract check; the hash is the artifact's either way."""
+    name = gate_name(gate, subject)
+    view = gate_views.gate_view(req.workspace, name)  # checks the gate and its order before any work
+    if full:
+        extras, notes = _extras(req, view.gate, dsn)
+        view = gate_views.gate_view(req.workspace, name, extras=extras, notes=notes)
     return GateReview(gate=view.gate, subject=view.subject, text=view.text, question=view.question,
                       review_sha256=view.artifact_sha256)
+
+
+async def show(req: Request, gate: str, subject: str | None = None, *, dsn: str | None = None) -> GateReview:
+    """`review` off the event loop (it may read the database)."""
+    return await asyncio.to_thread(review, req, gate, subject, dsn=dsn)
 
 
 def next_step(req: Request, gate: str, decision: str | None) -> str:
@@ -185,8 +217,9 @@ def record(req: Request, gate: str, decision: str, review_sha256: str | None, fe
     """An answer the user gave about the review with hash `review_sha256`; refused unless that is the
     artifact as it is now (see the module doc). The gate order is checked first."""
     approvals.check_decision(decision)
-    current = review(req, gate, subject)  # checks the gate, its order and that there is something to answer
+    current = review(req, gate, subject, full=False)  # checks the gate, its order and that there is something to answer
     if not review_sha256 or review_sha256 != current.review_sha256:
+        current = review(req, gate, subject)  # the whole review, to show again
         why = ("no review hash given: an answer must name the review the user saw" if not review_sha256 else
                f"the review answered (sha256 {review_sha256[:12]}) is not `{current.gate}` as it is now "
                f"(sha256 {(current.review_sha256 or '')[:12]}): it changed since, or was never fetched")

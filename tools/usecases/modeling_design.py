@@ -184,8 +184,11 @@ async def render_data_model(req: Request, design: dict[str, Any] | None = None, 
     sheet = prices(req, prices_path)
 
     def build() -> tuple[str, Any]:
+        from mysql2ddb.tools.usecases.review_extras import design_examples
+
         analysis = analyze_design(i.design, i.schema, i.patterns, i.sizes, sheet)
-        return render(i.design, analysis, i.patterns), analysis
+        examples = design_examples(req, i.design, i.schema, i.sizes)  # real rows, when a database is configured
+        return render(i.design, analysis, i.patterns, examples), analysis
 
     text, analysis = await asyncio.to_thread(build)
     written: list[str] = []
