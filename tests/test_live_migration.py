@@ -173,3 +173,7 @@ def test_live_migration_survives_a_kill_and_cuts_over_exactly(tmp_path, moto_ser
     assert set(app.done) >= {"insert", "update", "delete", "rename", "move", "transaction", "rollback"}, app.done
     assert report.deletes > 0 and report.puts > 0
     assert CdcState.load(run_root).state in ("caught-up", "stopped")
+    from mysql2ddb.tools.usecases.workflow import workflow_status
+
+    status = workflow_status(req.workspace)
+    assert status.runs[-1]["state"] == "verified (cut over)" and status.next_step is None

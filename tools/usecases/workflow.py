@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, computed_field
@@ -51,6 +52,7 @@ class WorkflowStatus(BaseModel):
     next_command: str | None
     audience: Caller = Caller.MCP
     runs: list[dict] = []
+    local_endpoint: str | None = None  # the workspace's running local endpoint (tools/usecases/local_endpoint.py)
 
     def summary(self) -> str:
         if self.next_step is None:
@@ -71,6 +73,8 @@ class WorkflowStatus(BaseModel):
         if self.runs:
             out.append(Table("Runs", ["run", "state", "tables", "items written"],
                              [[r["run_id"], r["state"], r["tables"], f"{r['written']:,}"] for r in self.runs]))
+        if self.local_endpoint:
+            out.append(Table("Local endpoint", ["running"], [[self.local_endpoint]]))
         return out
 
 
@@ -103,7 +107,10 @@ def _runs(ws: Workspace) -> list[dict]:
     runs = []
     for run_id in RunDir.list_runs(ws.root):
         run = RunDir(ws.path(RUNS_DIR) / run_id, run_id)
-        if run.report_path.is_file():
+        live = _live_state(run.root)
+        if live is not None:
+            state, tables, written = live
+        elif run.report_path.is_file():
             data = json.loads(run.report_path.read_text())
             ok = (data.get("verify") or {}).get("ok")
             state = "verified" if ok else ("finished, not verified" if ok is None else "verification failed")
@@ -115,6 +122,23 @@ def _runs(ws: Workspace) -> list[dict]:
             tables, written = len(states), sum(s.written for s in states)
         runs.append({"run_id": run_id, "state": state, "tables": tables, "written": written})
     return runs
+
+
+def _live_state(root: Path) -> tuple[str, int, int] | None:
+    """A live run's state from its sync checkpoint and cutover report; None for a plain run."""
+    from mysql2ddb.tools.cdc.follow import CdcState
+
+    state = CdcState.load(root)
+    if state is None:
+        return None
+    cut = root / "cutover-report.json"
+    if cut.is_file():
+        verified = json.loads(cut.read_text()).get("verified")
+        text = "verified (cut over)" if verified else "cut over, verification failed"
+    else:
+        text = (f"live: {state.state}, lag {state.lag_seconds:.1f} s, {state.applied_changes:,} change(s) applied"
+                + (f", {len(state.errors)} error(s)" if state.errors else ""))
+    return text, 0, state.puts
 
 
 _GATE_WORDS = {"approved": "done", "stale": "stale"}
@@ -169,9 +193,14 @@ def _analysis_steps(facts: _Facts) -> list[Step]:
 
 def _execution_step(runs: list[dict]) -> Step:
     last = runs[-1] if runs else None
-    if last and last["state"] == "verified":
+    if last and last["state"].startswith("verified"):
         return Step(name="migration verified", stage="execution", state="done", detail=f"run {last['run_id']}",
                     tool="migrate", cli="mysql2ddb migrate contract.json")
+    if last and last["state"].startswith("live:"):
+        return Step(name="migration verified", stage="execution", state="pending",
+                    detail=f"run {last['run_id']} {last['state']}",
+                    tool=f"cutover(run_id='{last['run_id']}', confirm=true) when the application is ready to switch",
+                    cli=f"mysql2ddb cutover {last['run_id']} --yes")
     if last and last["state"].startswith("in progress"):
         return Step(name="migration verified", stage="execution", state="pending",
                     detail=f"run {last['run_id']} was interrupted: resume it",
@@ -183,10 +212,32 @@ def _execution_step(runs: list[dict]) -> Step:
                 cli="mysql2ddb migrate contract.json --dry-run, then --yes")
 
 
+def _table_key_steps(ws: Workspace) -> list[Step]:
+    """Tables without a usable key (no primary key, no UNIQUE key free of NULLs, no choice made):
+    one step naming them with the reason, only when there are some (tools/modeling/table_keys.py)."""
+    from mysql2ddb.tools.core.errors import Mysql2DdbError
+    from mysql2ddb.tools.modeling.design_io import load_schema
+    from mysql2ddb.tools.modeling.table_keys import keyless_tables
+
+    try:
+        schema = load_schema(ws)
+        keyless = keyless_tables(schema) if hasattr(schema, "tables") and hasattr(schema, "key_stats") else []
+    except (ValueError, OSError, Mysql2DdbError):  # a broken schema.json or table_keys.json: other steps say so
+        return []
+    if not keyless:
+        return []
+    first = keyless[0].table
+    return [Step(name="every table has a key", stage="modeling", state="pending",
+                 detail="; ".join(f"{k.table}: {k.reason}" for k in keyless),
+                 tool=f"choose_table_key(table='{first}', columns=[...]) or synthetic=true",
+                 cli=f"mysql2ddb model key {first} --columns a,b | --synthetic")]
+
+
 def workflow_status(ws: Workspace, caller: Caller = Caller.MCP) -> WorkflowStatus:
     facts = _Facts(ws)
     steps = _analysis_steps(facts)
     steps.append(_gate(ws, "requirements confirmed", "requirements"))
+    steps += _table_key_steps(ws)
     steps.append(_artifact("design submitted", "modeling", facts.has("design.json"), "design.json",
                            "recommend_design (or submit_design)", "mysql2ddb model recommend"))
     steps.append(_artifact("data model documented", "modeling", facts.has("dynamodb_data_model.md"),
@@ -208,7 +259,10 @@ def workflow_status(ws: Workspace, caller: Caller = Caller.MCP) -> WorkflowStatu
 
 def status(req: "Request") -> WorkflowStatus:
     """The `status` use case: the state, worded for the caller (tool calls or commands)."""
-    return workflow_status(req.workspace, req.caller)
+    from mysql2ddb.tools.usecases.local_endpoint import status_line
+
+    return workflow_status(req.workspace, req.caller).model_copy(
+        update={"local_endpoint": status_line(req.workspace.root)})
 
 
 def require(ws: Workspace, step_name: str, *, for_what: str) -> None:
