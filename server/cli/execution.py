@@ -138,12 +138,18 @@ def register(app: typer.Typer) -> None:
         dry_run: bool = typer.Option(False, "--dry-run", help="plan, view SQL and table requests; write nothing"),
         no_verify: bool = typer.Option(False, "--no-verify", help="skip the verification at the end"),
         yes: bool = YesOpt, warm: bool = WarmOpt, prices: Optional[Path] = PricesOpt, as_json: bool = JsonOpt,
+        cdc: bool = typer.Option(False, "--cdc", help="live: copy, then follow the binlog until `cutover`"),
     ) -> None:
         """Views, tables, a resumable copy and verification, after printing the copy plan.
-        Exit status 1 when verification finds differences."""
+        With --cdc, a live migration: the copy, then the sync that follows the binlog until
+        `mysql2ddb cutover` (README: Live migration). Exit status 1 when verification finds differences."""
         from mysql2ddb.tools.core.render import print_rich
 
         out = _out(as_json)
+        if cdc:
+            from mysql2ddb.server.cli.live import run_live
+
+            return run_live(contract, dsn, endpoint_url, region, resume, yes, as_json)
         outcome = _run(lambda req: _uc().migrate(
             req, _text(contract), dsn, endpoint_url=endpoint_url, region=region, tables=_split(tables),
             resume=resume, dry_run=dry_run, no_verify=no_verify, warm_throughput=warm, prices=_text(prices),

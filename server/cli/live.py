@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -32,6 +32,21 @@ def register(app: typer.Typer) -> None:
         emit(report, as_json)
         if not report.verified:
             raise typer.Exit(1)
+
+
+def run_live(contract: Any, dsn: str | None, endpoint_url: str | None, region: str | None, resume: str | None,
+             yes: bool, as_json: bool) -> None:
+    """`migrate --cdc`: start a live run (or resume one), then copy and follow in this process."""
+    from mysql2ddb.tools.core.progress import terminal_progress
+    from mysql2ddb.tools.usecases import live
+
+    req = request(terminal_progress())
+    if resume is None:
+        started = asyncio.run(live.start(req, str(contract) if contract else None, dsn, endpoint_url=endpoint_url,
+                                         region=region, confirm=yes))
+        emit(started, as_json)
+        resume = started.run_id
+    emit(asyncio.run(live.run(req, resume, dsn)), as_json)
 
 
 @live_app.command("run")
