@@ -8,8 +8,13 @@ gates must be answered in.
 - `design`: the whole design, once every table is approved.
 - `contract`: the contract summary, bound to the contract's sha256.
 
-Every view carries the hash of what it shows (`artifact_sha256`); an answer is recorded against
-that hash, and `gate_state` reads an approval of another hash as `stale`.
+The text of each table comes from review_text.py: key layout with types, attributes with their
+types and origins, GSIs with key schema and projection; the use case adds each table's warnings,
+cost and example items, and the contract check (`extras`, `notes`: tools/usecases/review_extras.py).
+
+Every view carries the hash of what it approves (`artifact_sha256`: the design section, the design
+or the contract; what the review adds is extra text, outside the hash); an answer is recorded
+against that hash, and `gate_state` reads an approval of another hash as `stale`.
 
 Earlier rejections and feedback for the gate are shown with it, so a revised design can be
 checked against what the user asked for.

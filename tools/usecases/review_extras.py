@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from mysql2ddb.tools.core.access import Caller
 from mysql2ddb.tools.core.db import Dsn
-from mysql2ddb.tools.core.errors import Mysql2DdbError
+from mysql2ddb.tools.core.errors import ConfigError, Mysql2DdbError
 from mysql2ddb.tools.modeling import design_io
 from mysql2ddb.tools.modeling.design import Design
 from mysql2ddb.tools.modeling.gate_views import CONTRACT
@@ -27,10 +28,18 @@ EXAMPLES = 2
 
 
 def _dsn(req: Request, dsn: str | None) -> tuple[Dsn | None, str]:
+    """The caller's DSN (a malformed one is refused: the caller must fix it), else the configured one
+    (a broken configuration is said in the review)."""
+    where = "--dsn" if req.caller is Caller.CLI else "review_gate: dsn"
+    if dsn:
+        try:
+            return req.dsn(dsn, where=where), ""
+        except ConfigError as exc:  # said where the caller gave it
+            raise ConfigError(exc.why, where=where, remedy=exc.remedy) from None
     try:
-        target = req.optional_dsn(dsn, where="review: dsn")
+        target = req.optional_dsn(None, where=where)
     except Mysql2DdbError as exc:
-        return None, f"the database is not usable: {exc.why}"
+        return None, f"none shown: the configured database is not usable ({exc.why})"
     if target is None:
         return None, ("none shown: no database configured (set MYSQL2DDB_DSN, or pass a DSN) to build them "
                       "from real rows")
