@@ -32,6 +32,7 @@ ADAPTER_MODULES = (
     "mysql2ddb.server.adapters.analysis_logs",
     "mysql2ddb.server.adapters.modeling",
     "mysql2ddb.server.adapters.modeling_design",
+    "mysql2ddb.server.adapters.modeling_keys",
     "mysql2ddb.server.adapters.gates",
     "mysql2ddb.server.adapters.contract",
     "mysql2ddb.server.adapters.execution",

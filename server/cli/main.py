@@ -19,6 +19,7 @@ CLI_MODULES = (
     "mysql2ddb.server.cli.analysis",
     "mysql2ddb.server.cli.modeling",
     "mysql2ddb.server.cli.modeling_design",
+    "mysql2ddb.server.cli.modeling_keys",
     "mysql2ddb.server.cli.contract",
     "mysql2ddb.server.cli.execution",
     "mysql2ddb.server.cli.live",

@@ -79,6 +79,7 @@ for _name in ("build_access_patterns", "add_access_pattern", "edit_access_patter
               "submit_design", "validate_design", "estimate_cost", "measure_item_sizes", "render_data_model",
               "generate_contract", "review_gate", "record_approval", "prepare_glue_job"):
     register(_name, Effect.WORKSPACE)
+register("choose_table_key", Effect.WORKSPACE)
 register("create_views", Effect.EXTERNAL, "views (CREATE OR REPLACE VIEW) into the source MySQL database")
 register("create_tables", Effect.EXTERNAL, "DynamoDB tables (CreateTable) from the contract")
 register("migrate", Effect.EXTERNAL, "views into MySQL, and tables and items into DynamoDB")

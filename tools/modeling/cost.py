@@ -3,10 +3,12 @@ request rates and the item sizes.
 
 Capacity units (DynamoDB rules): a read is 1 unit per started 4 KB (GetItem/BatchGetItem/ConditionCheck round
 per item, Query/Scan round the summed size of the items read), eventual reads cost half, and
-transactional requests double; a write is 1 unit per started 1 KB of the item. A write that
+transactional requests double; a write is 1 unit per started 1 KB of the item (times the items an
+operation touches: a loop's measured average repetitions). A write that
 reaches a GSI also writes the index's projected copy (its own units, rounded per KB), twice when
 the update changes the index key. Storage bills each item plus 100 bytes of overhead, for the
-table and each GSI. On-demand uses the average request rate; provisioned capacity is sized for
+table and each GSI. Guard items of UNIQUE keys are priced like any write (transactional), also
+when a mapping leaves them out. On-demand uses the average request rate; provisioned capacity is sized for
 the peak at a target utilization."""
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.modeling.design import Design, GsiDesign, Operation, TableDesign, expression_attributes
 from mysql2ddb.tools.modeling.inputs import PatternFacts, SchemaFacts, patterns_facts, schema_facts
 from mysql2ddb.tools.modeling.sizes import ItemSize, projected_bytes, resolve_item_sizes
+from mysql2ddb.tools.modeling.unique_keys import complete_guards, implied_guard_writes
 from mysql2ddb.tools.core.pricing import Prices, load_prices
 
 READ_UNIT_BYTES = 4096
@@ -220,7 +223,8 @@ def operation_units(op: Operation, transactional: bool, design: Design, sizes: d
                 g = op.items * n * write_units(projected_bytes(table, index, size))
                 units.add("write", table.name, index.name, g)
                 where += f" + {index.name} {g:g}"
-    units.steps.append(f"{where}: {u:g} units" + (" (transactional)" if transactional else ""))
+    repeated = f" for {op.items:g} items" if op.items != 1 and op.type not in ("Query", "Scan") else ""
+    units.steps.append(f"{where}: {u:g} units{repeated}" + (" (transactional)" if transactional else ""))
 
 
 def pattern_units(design: Design, pattern_id: str, sizes: dict[str, ItemSize]) -> PatternUnits:
@@ -240,6 +244,7 @@ def estimate_cost(design: Design, patterns: Iterable[Any], schema: Any = None,
     prices = prices or load_prices()
     facts: SchemaFacts = schema_facts(schema)
     pats: list[PatternFacts] = patterns_facts(patterns)
+    design = complete_guards(design)  # the guard tables of guard_item unique constraints are priced too
     sizes = resolve_item_sizes(design.tables, facts, item_sizes)
     seconds = prices.hours_per_month * 3600
     report = CostReport(prices_source=prices.source, region=prices.region, price_date=prices.date,
@@ -255,6 +260,11 @@ def estimate_cost(design: Design, patterns: Iterable[Any], schema: Any = None,
                 item_bytes=round(projected_bytes(table, gsi, size), 1), size_source=size.source)
     for p in pats:
         units = pattern_units(design, p.id, sizes)
+        for guard_table, guard, writes in implied_guard_writes(design, p):
+            u = writes * write_units(sizes[guard_table].avg_bytes, transactional=True)
+            units.add("write", guard_table, None, u)
+            units.steps.append(f"PutItem/DeleteItem {guard_table} ({guard} guard, which the mapping leaves out): "
+                               f"{u:g} units (transactional)")
         gsi_w = sum(u for (t, i), u in units.writes.items() if i is not None)
         cost = PatternCost(pattern_id=p.id, priced=p.priced, rps_average=p.average, rps_peak=p.peak,
                            read_units_per_call=sum(units.reads.values()),

@@ -90,6 +90,25 @@ class EntityDesign(_Strict):
         return [a.name for a in self.attributes]
 
 
+EnforcedBy = Literal["table_key", "guard_item", "not_enforced"]
+
+
+class UniqueConstraint(_Strict):
+    """A UNIQUE key of a MySQL table mapped into this table, and how DynamoDB keeps it unique:
+    `table_key` (the item key's columns lie within the unique columns, and items are put with
+    attribute_not_exists), `guard_item` (one small item per value, pk `<GUARD>#<value>`, put in the
+    same TransactWriteItems with attribute_not_exists(PK)), or `not_enforced` (knowingly not kept)."""
+
+    columns: list[str] = Field(description="the unique key's MySQL columns")
+    enforced_by: EnforcedBy
+    source_table: str | None = Field(None, description="the MySQL table (default: the table's first entity's)")
+    guard_table: str | None = Field(
+        None, description="guard_item: the design table holding the guard items (default '<table>UniqueValues')")
+    guard_entity: str | None = Field(
+        None, description="guard_item: the guard entity's name (default '<SOURCE>_<COLUMNS>', its pk prefix)")
+    justification: str | None = None
+
+
 class TableDesign(_Strict):
     name: str
     purpose: str | None = None
@@ -99,6 +118,8 @@ class TableDesign(_Strict):
     gsis: list[GsiDesign] = Field(default_factory=list)
     entities: list[EntityDesign]
     estimated_item_size_bytes: int | None = Field(None, description="filled from measurements when known")
+    unique_constraints: list[UniqueConstraint] = Field(
+        default_factory=list, description="how each UNIQUE key of the MySQL tables mapped here is kept")
 
     @property
     def is_multi_entity(self) -> bool:

@@ -102,14 +102,16 @@ def check_item_sizes(given: Any, *, where: str = "item_sizes") -> dict[str, Any]
 
 
 def load_schema(workspace: Any) -> Any:
-    """The schema analysis as its model (or None when analyze_schema has not run)."""
+    """The schema analysis as its model (or None when analyze_schema has not run), with the keys the
+    user chose for tables without one (table_keys.json, tools/modeling/table_keys.py)."""
     if not workspace.exists(SCHEMA_ARTIFACT):
         return None
     data = workspace.read_json(SCHEMA_ARTIFACT)
     try:
         from mysql2ddb.tools.analysis.schema_model import SchemaAnalysis
+        from mysql2ddb.tools.modeling.table_keys import load_table_keys, with_choices
 
-        return SchemaAnalysis.model_validate(data)
+        return with_choices(SchemaAnalysis.model_validate(data), load_table_keys(workspace))
     except (ImportError, ValidationError):
         return data  # read through tools/modeling/inputs.py, whatever its exact shape
 

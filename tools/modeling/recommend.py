@@ -6,8 +6,9 @@ junction read from one side with few rows per parent (embedded as a list in the 
 child listed in order by its parent's key when the parent is itself read by key (one item
 collection). Each pattern's SQL then decides its request (recommend_map / recommend_writes):
 parent columns it joins are copied in, secondary access paths get GSIs, writes keep the copies
-in step inside one transaction. The result is validated and priced like any submitted design;
-the assistant refines it from there.
+in step inside one transaction. Each UNIQUE key is kept by the table key or a guard item written in
+the same transaction, or knowingly not enforced (recommend_unique). The result is validated and
+priced like any submitted design; the assistant refines it from there.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from mysql2ddb.tools.modeling.design import Design, TableDesign
 from mysql2ddb.tools.modeling.recommend_ops import Mapper
 from mysql2ddb.tools.modeling.recommend_plan import Plan, plan_homes, resolve_statements
 from mysql2ddb.tools.modeling.recommend_schema import SchemaIndex
+from mysql2ddb.tools.modeling.recommend_unique import plan_unique
 from mysql2ddb.tools.modeling.recommend_writes import map_pattern
+from mysql2ddb.tools.modeling.unique_keys import complete_guards
 from mysql2ddb.tools.modeling.registry import as_patterns
 
 PHILOSOPHY = (
@@ -48,6 +51,7 @@ def recommend_design(schema: Any, patterns: Any, *, name: str = "recommended") -
     pats = as_patterns(patterns)
     plan = Plan(idx=idx, stmts=resolve_statements(idx, pats))
     plan_homes(plan)
+    plan_unique(plan)
     mapper = Mapper(plan)
     mappings = []
     for pattern in pats:
@@ -60,7 +64,8 @@ def recommend_design(schema: Any, patterns: Any, *, name: str = "recommended") -
         mappings.append(mapping)
     mapper.finish_projections()
     ids = [p.id for p in pats]
-    return Design(name=name, approach="multi-table", philosophy=PHILOSOPHY,
-                  tables=_order(list(plan.tables.values()), mappings, ids), pattern_mappings=mappings,
-                  denormalizations=plan.denormalizations, dropped=plan.dropped,
-                  notes=list(dict.fromkeys(plan.notes)))
+    design = Design(name=name, approach="multi-table", philosophy=PHILOSOPHY,
+                    tables=_order(list(plan.tables.values()), mappings, ids), pattern_mappings=mappings,
+                    denormalizations=plan.denormalizations, dropped=plan.dropped,
+                    notes=list(dict.fromkeys(plan.notes)))
+    return complete_guards(design)  # the guard tables of the guard_item unique constraints

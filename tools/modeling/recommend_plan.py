@@ -21,6 +21,7 @@ from mysql2ddb.tools.modeling.recommend_attrs import EMBED_MAX, own_attribute
 from mysql2ddb.tools.modeling.recommend_schema import AUDIT_COLUMNS, SchemaIndex, value_class
 from mysql2ddb.tools.modeling.registry import AccessPattern
 from mysql2ddb.tools.modeling.sql_keys import RangeUse, SelectUse, StatementKeys
+from mysql2ddb.tools.modeling.table_keys import CHOOSE_HINT, keyless_note, synthetic_attribute
 
 
 def pascal(name: str) -> str:
@@ -56,6 +57,7 @@ class Stmt:
     order: list[tuple[str, str, str]] = field(default_factory=list)  # (table, column, ASC|DESC)
     selected: list[SelectUse] = field(default_factory=list)
     null_checks: list[tuple[str, str]] = field(default_factory=list)
+    repeats: float = 1.0  # executions per run of the pattern (a loop), measured
 
     @property
     def write(self) -> bool:
@@ -69,12 +71,13 @@ class Stmt:
 def resolve_statements(idx: SchemaIndex, patterns: list[AccessPattern]) -> list[Stmt]:
     out: list[Stmt] = []
     for pattern in patterns:
-        for pos, keys in enumerate(pattern.keys):
+        parsed = [(s.keys, s.repeats_avg) for s in pattern.statements if s.keys is not None]
+        for pos, (keys, repeats) in enumerate(parsed):
             main = keys.table and idx.table(keys.table)
             if keys.parse_error or not main:
                 continue
             tables = [keys.table] + [t for t in keys.tables if t != keys.table]
-            stmt = Stmt(pattern=pattern, pos=pos, keys=keys, main=main.name)
+            stmt = Stmt(pattern=pattern, pos=pos, keys=keys, main=main.name, repeats=repeats)
             for e in keys.equality:
                 if idx.resolve(e.table, e.column, tables) == main.name and main.column(e.column):
                     stmt.eq.append(main.column(e.column).name)  # type: ignore[union-attr]
@@ -178,7 +181,15 @@ def _collections(plan: Plan, embedded: set[str]) -> dict[str, tuple[str, list[st
 
 def _key(plan: Plan, table: str, column: str, justification: str) -> KeyDef:
     typ = plan.idx.key_type(table, column) or "S"
-    return KeyDef(attribute=column, type=typ, source_column=f"{table}.{column}", justification=justification)  # type: ignore[arg-type]
+    source = f"{table}.{column}" if plan.idx.column(table, column) is not None else None  # None: the row hash
+    return KeyDef(attribute=column, type=typ, source_column=source, justification=justification)  # type: ignore[arg-type]
+
+
+KEY_WHY = {"primary": "natural key of {t}", "unique_pair": "{t}'s unique pair of foreign keys (its id is a surrogate)",
+           "unique": "UNIQUE NOT NULL key of {t} (it has no primary key)",
+           "unique_no_nulls": "UNIQUE key of {t} (no primary key; no NULL in the data)",
+           "chosen": "the key you chose for {t} (it has no primary key)",
+           "synthetic": "a hash of the whole {t} row (your choice: it has no key)"}
 
 
 def _entity(plan: Plan, table: str) -> EntityDesign:
@@ -190,16 +201,25 @@ def _entity(plan: Plan, table: str) -> EntityDesign:
                                         reason=f"type {col.type} has no DynamoDB mapping; convert it in a view first"))
             continue
         attrs.append(own_attribute(plan.idx, table, col.name))
+    key = plan.idx.key_of(table)
+    if info is not None and key is not None and key.origin == "synthetic":
+        attrs.insert(0, synthetic_attribute(info))
     return EntityDesign(name=table.upper(), source_table=table, attributes=attrs)
 
 
 def _own_table(plan: Plan, table: str) -> None:
     idx = plan.idx
-    pk = idx.primary_key(table)
-    if not pk:
-        plan.dropped.append(Dropped(source_table=table, reason="no primary or unique NOT NULL key: add one, then "
-                                    "design its table (DynamoDB items need a unique key)"))
+    key = idx.key_of(table)
+    pk = list(key.columns) if key is not None else []
+    if key is None or not pk:
+        reason = key.reason if key is not None and key.reason else "no usable key"
+        plan.dropped.append(Dropped(source_table=table, reason=f"{reason}: DynamoDB items need a unique key; "
+                                    + CHOOSE_HINT.format(t=table) + ", then recommend again"))
+        plan.notes.append(keyless_note(key) if key is not None else f"{table} has no usable key")
         return
+    if key.warning:
+        plan.notes.append(key.warning)
+    why = KEY_WHY[key.origin or "primary"].format(t=table)
     entity = _entity(plan, table)
     name = plan.table_name(plural(table))
     reads = [s for s in plan.stmts if s.main == table]
@@ -208,8 +228,9 @@ def _own_table(plan: Plan, table: str) -> None:
         pk = [lead] + [c for c in pk if c != lead]
     served = sorted({s.pattern.id for s in reads}) or ["no pattern yet"]
     if len(pk) <= 2 and all(idx.key_type(table, c) for c in pk):
-        design = TableDesign(name=name, purpose=f"{table} rows by their primary key ({', '.join(served)})",
-                             partition_key=_key(plan, table, pk[0], f"natural key of {table}"),
+        design = TableDesign(name=name, purpose=f"{table} rows by their {'primary ' if key.origin == 'primary' else ''}key "
+                                                 f"({', '.join(served)})",
+                             partition_key=_key(plan, table, pk[0], why),
                              sort_key=_key(plan, table, pk[1], f"second part of {table}'s key") if len(pk) == 2 else None,
                              entities=[entity])
     else:  # a 3+ column key (or one with a non-key type) becomes one templated key pair

@@ -10,6 +10,7 @@ from mysql2ddb.tools.core.errors import InputError
 from mysql2ddb.tools.analysis.schema_model import Column, ForeignKey, Relationship, SchemaAnalysis, TableInfo
 from mysql2ddb.tools.contract.catalog import ColumnInfo
 from mysql2ddb.tools.contract.validate_scope import column_class
+from mysql2ddb.tools.modeling.table_keys import TableKey, table_key
 
 # value class (validate_scope.column_class) -> DynamoDB attribute type
 DDB_TYPES = {"numeric": "N", "bool": "BOOL", "string": "S", "temporal": "S", "binary": "B", "spatial": "S",
@@ -84,16 +85,16 @@ class SchemaIndex:
                 return self.name(name)
         return None
 
-    def primary_key(self, table: str) -> list[str]:
+    def key_of(self, table: str) -> TableKey | None:
+        """How the table's items are keyed (tools/modeling/table_keys.py); None for an unknown table."""
         info = self.table(table)
-        if info is None:
-            return []
-        if info.primary_key:
-            return list(info.primary_key)
-        for key in info.unique_keys:
-            if all(c and not c.nullable for c in (info.column(n) for n in key.columns)):
-                return list(key.columns)
-        return []
+        return table_key(self.analysis, info) if info is not None else None
+
+    def primary_key(self, table: str) -> list[str]:
+        """The columns keying the table's items (the primary key, a unique key, the user's choice),
+        or [SYNTHETIC_ATTRIBUTE] for a row hash; [] when the table has no usable key."""
+        key = self.key_of(table)
+        return list(key.columns) if key is not None else []
 
     # ---- relationships -----------------------------------------------------------------------
 

@@ -1,7 +1,10 @@
 """Write patterns: each INSERT/UPDATE/DELETE becomes a Put/Update/Delete on the row's item, plus
 an UpdateItem on every item whose derived attribute (an open-child flag, an embedded list) the
 write changes, plus a ConditionCheck on each parent the new row references (the foreign key
-DynamoDB does not enforce). More than one item changed -> one TransactWriteItems."""
+DynamoDB does not enforce), plus the guard items of UNIQUE keys (recommend_unique.py). More than
+one item changed -> one TransactWriteItems. A statement repeated in a loop (its measured average
+repetitions per transaction) touches that many items in each of its requests (`items`), which is
+what the cost model multiplies."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from mysql2ddb.tools.modeling.design import EntityDesign, Operation, PatternMapp
 from mysql2ddb.tools.modeling.recommend_map import locate_item, map_read
 from mysql2ddb.tools.modeling.recommend_ops import Mapper, item_key
 from mysql2ddb.tools.modeling.recommend_plan import Stmt
+from mysql2ddb.tools.modeling.recommend_unique import guard_ops
 
 MAX_ACTIONS = 100
 
@@ -107,7 +111,7 @@ def map_write(m: Mapper, s: Stmt) -> tuple[list[Operation], list[Operation]]:
     if s.keys.statement == "insert":
         action = Operation(type="PutItem", table=table.name, key_condition=item_key(table, entity), entity=ent,
                            filter=f"attribute_not_exists({table.partition_key.attribute})")
-        return [], [action] + maintenance + _fk_checks(m, s)
+        return [], [action] + guard_ops(s, table, entity) + maintenance + _fk_checks(m, s)
     lookups, key = locate_item(m, s, home, table, entity, [c for c in fk_cols if entity.attribute(c)])
     if key is None:
         return lookups, maintenance
@@ -117,7 +121,7 @@ def map_write(m: Mapper, s: Stmt) -> tuple[list[Operation], list[Operation]]:
         sets = [c.column for c in s.selected if entity.attribute(c.column)]
         action = Operation(type="UpdateItem", table=table.name, key_condition=key, entity=ent,
                            update="SET " + ", ".join(f"{c} = :{c}" for c in sets) if sets else None)
-    return lookups, [action] + maintenance
+    return lookups, [action] + guard_ops(s, table, entity) + maintenance
 
 
 def _same_item(a: Operation, b: Operation) -> bool:
@@ -126,16 +130,26 @@ def _same_item(a: Operation, b: Operation) -> bool:
         (ka.pk_value, ka.sk_value) == (kb.pk_value, kb.sk_value)
 
 
+def _repeated(ops: list[Operation], repeats: float) -> list[Operation]:
+    """A statement run `repeats` times per transaction (a loop, measured) touches that many items."""
+    if repeats != 1:
+        for op in ops:
+            for leaf in op.leaves():
+                leaf.items = round(leaf.items * repeats, 3)
+    return ops
+
+
 def map_pattern(m: Mapper, pattern_id: str, stmts: list[Stmt]) -> PatternMapping:
     operations: list[Operation] = []
     lookups: list[Operation] = []
     actions: list[Operation] = []
     for s in stmts:
         if not s.write:
-            operations += map_read(m, s)
+            operations += _repeated(map_read(m, s), s.repeats)
             continue
         found, writes = map_write(m, s)
-        lookups += found
+        lookups += _repeated(found, s.repeats)
+        _repeated(writes, s.repeats)
         for op in writes:
             if not any(_same_item(op, done) for done in actions):
                 actions.append(op)

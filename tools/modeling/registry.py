@@ -27,6 +27,7 @@ SqlOperation = Literal["select", "insert", "update", "delete", "transaction", "o
 PatternSource = Literal["log", "user", "schema"]
 SET_RPS_HINT = ("give each one with the `set_pattern_rps` tool (pattern_id, rps_peak, rps_average) or "
                 "`mysql2ddb model patterns set-rps ID --peak N --average N`")
+KEYLESS_NOTE = "no usable key:"  # a schema pattern's note naming a table no item key can be built for
 # Fields a user edit pins: a rebuild from the log keeps them.
 EDITABLE = ("description", "kind", "operation", "entities", "consistency", "latency_ms", "rps_peak", "rps_average",
             "fingerprint", "example", "statements")
@@ -42,6 +43,8 @@ class PatternStatement(_Model):
     fingerprint: str | None = Field(None, description="normalized SQL, literals as ?")
     example: str | None = Field(None, description="one real execution, with its literals")
     keys: StatementKeys | None = Field(None, description="parsed from the example (else the fingerprint)")
+    repeats_avg: float = Field(1.0, gt=0, description="average executions per run of the pattern (a loop's step "
+                                                      "runs this many times per transaction; measured from the log)")
 
     @model_validator(mode="after")
     def _parse(self) -> PatternStatement:
@@ -191,6 +194,10 @@ class Registry(_Model):
         missing = self.needs_rps()
         if missing:
             text += f". Needs RPS from the user: {', '.join(missing)} ({SET_RPS_HINT})"
+        keyless = [n.removeprefix(KEYLESS_NOTE).strip() for p in self.patterns for n in p.notes
+                   if n.startswith(KEYLESS_NOTE)]
+        if keyless:
+            text += ". Tables without a usable key (no design can hold them yet): " + " ".join(keyless)
         return text + "."
 
     def tables(self) -> list[Table]:

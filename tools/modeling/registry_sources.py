@@ -1,6 +1,6 @@
 """Where access patterns come from besides the user: the query-log analysis (measured rates) and,
-with no log, the schema's keys and foreign keys (one default read per primary key and per foreign
-key, with NO rate: the user is asked for it).
+with no log, the schema's keys and foreign keys (one default read per table key, per other UNIQUE
+key and per foreign key, with NO rate: the user is asked for it).
 
 The log analysis (tools/analysis/logs, `analysis/query_log.json`) is read by field name, as a
 model or its JSON: `patterns[]` (id, fingerprint, kind, count, tables, rps_avg, rps_peak, example,
@@ -13,11 +13,13 @@ from typing import Any
 
 from sqlglot import exp
 
+from mysql2ddb.tools.analysis.schema_model import SchemaAnalysis
 from mysql2ddb.tools.modeling.inputs import schema_facts
 from mysql2ddb.tools.core.sql import col, param, render, table
 from mysql2ddb.tools.modeling.registry import (
-    AccessPattern, LogWindow, PatternStatement, Registry, classify, describe, make_pattern,
+    KEYLESS_NOTE, AccessPattern, LogWindow, PatternStatement, Registry, classify, describe, make_pattern,
 )
+from mysql2ddb.tools.modeling.table_keys import keyless_note, table_key
 
 
 def _get(obj: Any, *names: str, default: Any = None) -> Any:
@@ -51,7 +53,8 @@ def _statements(raw: Any) -> list[PatternStatement]:
         if isinstance(stmt, str):
             out.append(PatternStatement(fingerprint=stmt))
         else:
-            out.append(PatternStatement(fingerprint=_get(stmt, "fingerprint"), example=_get(stmt, "example", "sql")))
+            out.append(PatternStatement(fingerprint=_get(stmt, "fingerprint"), example=_get(stmt, "example", "sql"),
+                                        repeats_avg=float(_get(stmt, "repeats_avg", default=1.0) or 1.0)))
     if not out and (_get(raw, "example") or _get(raw, "fingerprint")):
         out.append(PatternStatement(fingerprint=_get(raw, "fingerprint"), example=_get(raw, "example")))
     return out
@@ -128,31 +131,62 @@ def merge_log_patterns(existing: Registry, analysis: Any, growth_factor: float =
 
 
 def schema_default_patterns(schema: Any, start: int = 1) -> list[AccessPattern]:
-    """With no query log: one read by primary key per table, and one 'list children by parent' per
-    foreign key. Source 'schema', no rate: each needs RPS from the user before it is priced."""
+    """With no query log: per table a read by its key (the primary key, or the key it takes without
+    one: tools/modeling/table_keys.py), a read by each other UNIQUE key ('a users row by email'),
+    and one 'list children by parent' per foreign key. A table without a usable key gets a read of
+    all its rows that names the reason (no design can serve it until the user chooses a key). Source
+    'schema', no rate: each needs RPS from the user before it is priced."""
+    analysis = _analysis(schema)
     facts = schema_facts(schema)
     out: list[AccessPattern] = []
     n = start
 
-    def add(description: str, sql: str, entities: list[str]) -> None:
+    def add(description: str, sql: str, entities: list[str], note: str | None = None) -> None:
         nonlocal n
         statements = [PatternStatement(example=sql)]
         kind, operation = classify(statements)
+        notes = ([note] if note else []) + ["default from the schema: confirm it, give its RPS, or remove it"]
         out.append(AccessPattern(id=f"AP{n}", description=description, kind=kind, operation=operation,
-                                 entities=entities, source="schema", statements=statements,
-                                 notes=["default from the schema: confirm it, give its RPS, or remove it"]))
+                                 entities=entities, source="schema", statements=statements, notes=notes))
         n += 1
 
     for source in facts.tables.values():
-        if source.primary_key:
-            add(f"get {source.name} by {', '.join(source.primary_key)}",
-                _lookup_sql(source.name, source.primary_key), [source.name])
+        info = analysis.table(source.name) if analysis is not None else None
+        if info is None:
+            if source.primary_key:
+                add(f"get {source.name} by {', '.join(source.primary_key)}",
+                    _lookup_sql(source.name, source.primary_key), [source.name])
+            continue
+        key = table_key(analysis, info)  # type: ignore[arg-type]
+        if not key.usable:
+            add(f"read {source.name} rows: {source.name} has {key.reason}; choose its key (choose_table_key)",
+                render(exp.select(exp.Star()).from_(table(source.name))), [source.name],
+                note=f"{KEYLESS_NOTE} {keyless_note(key)}")
+        elif key.origin != "synthetic":
+            add(f"get {source.name} by {', '.join(key.columns)}", _lookup_sql(source.name, key.columns), [source.name],
+                note=key.warning)
+        if key.origin not in ("primary", None) and info.primary_key:  # keyed by a unique pair: its id still reads
+            add(f"get {source.name} by {', '.join(info.primary_key)}", _lookup_sql(source.name, info.primary_key),
+                [source.name])
+        for unique in info.unique_keys:
+            if sorted(c.lower() for c in unique.columns) != sorted(c.lower() for c in key.columns):
+                add(f"get {source.name} by {', '.join(unique.columns)} (unique)",
+                    _lookup_sql(source.name, unique.columns), [source.name])
     for source in facts.tables.values():
         for fk in source.foreign_keys:
             if fk.columns and fk.ref_table:
                 add(f"list {source.name} of {_article(fk.ref_table)} {fk.ref_table} (by {', '.join(fk.columns)})",
                     _lookup_sql(source.name, fk.columns), [source.name])
     return out
+
+
+def _analysis(schema: Any) -> SchemaAnalysis | None:
+    if isinstance(schema, SchemaAnalysis):
+        return schema
+    try:
+        return SchemaAnalysis.model_validate(schema) if isinstance(schema, dict) else None
+    except ValueError:
+        return None
 
 
 def _lookup_sql(name: str, columns: list[str]) -> str:

@@ -1,8 +1,11 @@
 """Design -> migration contract, mechanically: an entity's attributes ARE contract attributes, its
 key templates are the contract's pk/sk templates, GSIs keep their keys and projections, each
 table `satisfies` the patterns with a request on it, and the item size comes from measurements
-when given, else the schema's row sizes (tools/modeling/sizes.py). Nothing is invented here: a
-design that cannot be expressed as a contract is refused with the path to fix."""
+when given, else the schema's row sizes (tools/modeling/sizes.py). A UNIQUE key kept by guard
+items gets its guard table, one entity per key (a second mapping of the same MySQL table, pk
+`<GUARD>#{column}`, sk `UNIQUE`: tools/modeling/unique_keys.py), so the views and the copy
+produce the guard items. Nothing is invented here: a design that cannot be expressed as a
+contract is refused with the path to fix."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from mysql2ddb.tools.contract.model import CONTRACT_VERSION, Contract, ContractT
 from mysql2ddb.tools.modeling.design import Design, TableDesign
 from mysql2ddb.tools.modeling.inputs import schema_facts
 from mysql2ddb.tools.modeling.sizes import ItemSize, resolve_item_sizes
+from mysql2ddb.tools.modeling.unique_keys import complete_guards
 
 
 def _gsis(table: TableDesign) -> list[Gsi] | None:
@@ -71,6 +75,7 @@ def contract_table(table: TableDesign, design: Design, size: ItemSize) -> Contra
 
 def design_to_contract(design: Design, schema: Any = None, item_sizes: dict[str, Any] | None = None) -> Contract:
     """`schema`: SchemaAnalysis(-like) for item sizes; `item_sizes`: measured {table: {avg_bytes, max_bytes}}."""
+    design = complete_guards(design)  # guard items of guard_item unique constraints: an entity each
     errors: list[dict[str, str]] = []
     for i, table in enumerate(design.tables):
         _check(table, f"/tables/{i}", errors)

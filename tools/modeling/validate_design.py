@@ -19,6 +19,8 @@ from mysql2ddb.tools.modeling.hot_partitions import HotPartitionReport, analyze_
 from mysql2ddb.tools.modeling.inputs import patterns_facts, schema_facts
 from mysql2ddb.tools.modeling.sizes import ITEM_LIMIT_BYTES, resolve_item_sizes
 from mysql2ddb.tools.modeling.production_warnings import ProductionWarning, mixed_key_tables, production_warnings
+from mysql2ddb.tools.modeling.unique_decisions import UniqueDecision, unique_decisions, unique_summary, unique_tables
+from mysql2ddb.tools.modeling.unique_keys import complete_guards, guard_tables
 
 GENERIC_KEY_NAMES = {"pk", "sk", "id", "key", "hash", "range"}
 
@@ -54,6 +56,8 @@ class DesignValidation(BaseModel):
     principles: list[PrincipleCheck] = Field(default_factory=list)
     item_sizes: list[SizeCheck] = Field(default_factory=list)
     warnings: list[ProductionWarning] = Field(default_factory=list)
+    unique_constraints: list[UniqueDecision] = Field(
+        default_factory=list, description="every UNIQUE key of a mapped table: how it is kept, and the cost")
     enhancements: list[Enhancement] = Field(default_factory=list)
 
     @property
@@ -80,6 +84,7 @@ class DesignValidation(BaseModel):
                 parts.append(f"{p.pattern_id} not served: " + "; ".join(probs))
         if self.unmapped_tables or self.unmapped_columns:
             parts.append("Neither mapped nor dropped: " + ", ".join(self.unmapped_tables + self.unmapped_columns))
+        parts += unique_summary(self.unique_constraints)
         if self.warnings:
             parts.append(f"{len(self.warnings)} production warning(s): "
                          + "; ".join(f"{w.title} ({w.subject})" for w in self.warnings) + ".")
@@ -98,7 +103,7 @@ class DesignValidation(BaseModel):
             Table("Item sizes", ["table", "avg bytes", "max bytes", "source", "ok", "detail"],
                   [[s.table, round(s.avg_bytes), "?" if s.max_bytes is None else round(s.max_bytes), s.source,
                     "yes" if s.ok else "NO", s.detail] for s in self.item_sizes]),
-        ] + ([Table("Production warnings", ["warning", "subject", "reason"],
+        ] + unique_tables(self.unique_constraints) + ([Table("Production warnings", ["warning", "subject", "reason"],
                     [[w.title, w.subject, w.reason] for w in self.warnings])] if self.warnings else []) \
           + ([Table("Errors", ["path", "message", "remedy"],
                     [[e.path, e.message, e.remedy or ""] for e in self.errors])] if self.errors else [])
@@ -131,7 +136,7 @@ def _own_key(table: Any, facts: Any) -> bool:
 
 
 def _principles(design: Design, result: DesignValidation, hot_rps: float, facts: Any) -> list[PrincipleCheck]:
-    mixed = [t.name for t in mixed_key_tables(design)]
+    mixed = [t.name for t in mixed_key_tables(design) if t.name not in guard_tables(design)]
     multi = [t.name for t in design.tables if t.is_multi_entity]
     generic = [t.name for t in design.tables if not t.is_multi_entity
                and (t.partition_key.template or (t.partition_key.attribute.lower() in GENERIC_KEY_NAMES
@@ -197,6 +202,11 @@ def _enhancements(result: DesignValidation, pats: list, sizes: list[SizeCheck],
     if "denormalization justified" in failed:
         add("REQUEST_DENORMALIZATION_JUSTIFICATION", "say why each copy exists and how it stays current",
             failed["denormalization justified"].detail.split(": ", 1)[1].split(", "))
+    add("REQUEST_UNIQUE_CONSTRAINT_DECISION", "say how each of these UNIQUE keys is kept (tables[].unique_constraints: "
+        "guard_item or not_enforced with a justification)",
+        [u.subject for u in result.unique_constraints if not u.declared and u.enforced_by == "not_enforced"])
+    add("REQUEST_GUARD_WRITES", "write the guard items of these UNIQUE keys in the transactions that change them",
+        [u.subject for u in result.unique_constraints if u.problems and u.enforced_by == "guard_item"])
     add("REQUEST_ERROR_FIXES", "fix the structural errors at these paths", [e.path for e in result.errors])
     return out
 
@@ -220,8 +230,11 @@ def validate_design(design: Design, schema: Any, patterns: Iterable[Any] | None,
     list. `item_sizes`: {design table: {avg_bytes, max_bytes, items}} measured by the caller."""
     facts = schema_facts(schema)
     pats = patterns_facts(patterns)
+    design = complete_guards(design)  # guard tables the unique_constraints declare, as the contract will hold them
     result = DesignValidation(valid=False, design=design.name)
     result.errors = structure_issues(design, [p.id for p in pats]) + reference_issues(design, facts)
+    result.unique_constraints, unique_issues = unique_decisions(design, schema, pats)
+    result.errors += unique_issues
     result.patterns = [pattern_coverage(design, p, facts, hot_rps) for p in pats]
     if facts.tables:
         result.unmapped_tables, result.unmapped_columns = unmapped(design, facts)

@@ -91,3 +91,14 @@ async def generate_contract(req: Request, dsn: str | None = None, *, allow_unapp
     target = req.optional_dsn(dsn, where="generate_contract: dsn")
     outcome = await steps.generate_contract(req.workspace, target, allow_unapproved=allow_unapproved)
     return Modeled(outcome, [outcome.path])
+
+
+async def choose_table_key(req: Request, table: str, columns: list[str] | None = None, synthetic: bool = False,
+                           dsn: str | None = None) -> Modeled:
+    """The key of a table without a usable one (columns, or a hash of the whole row), checked against
+    the data when a DSN is given or configured, kept in table_keys.json for the patterns and designs."""
+    from mysql2ddb.tools.modeling.table_key_choice import choose_key
+
+    target = req.optional_dsn(dsn, where="choose_table_key: dsn")
+    outcome = await choose_key(req.workspace, steps.require_schema(req.workspace), table, columns, synthetic, target)
+    return Modeled(outcome, [outcome.path])
