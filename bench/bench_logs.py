@@ -1,17 +1,19 @@
 """`make bench` (query-log part): `mysql2ddb analyze log` against `pt-query-digest`.
 
-1. Speed and counts: both tools, in one run, on the same general log (the shared Sakila capture
-   unpacked and concatenated `--copies` times). Each runs as its own process (CLI start-up
-   included); wall and CPU times, their ratio (target: 5x faster) and whether the per-pattern
-   counts are identical: every pt-query-digest class whose example statement is an access
-   pattern (not noise) is mapped through our fingerprint and must have our count, and we must
-   have no fingerprint it lacks. pt-query-digest comes from the Debian package percona-toolkit
+1. Speed and counts: both tools, in one run, on the same general log: the shared Sakila capture
+   unpacked (4 MB) and the capture concatenated ten times (41 MB), `--copies`. Each runs as its
+   own process, whole (start-up included), `--repeats` times alternately, the best run of each
+   counted (the least disturbed by other processes); wall and CPU times, their ratios (targets,
+   issue 15: at least 4x faster on 4 MB, 10x on 41 MB) and whether the per-pattern counts are
+   identical: every pt-query-digest class whose example statement is an access pattern (not
+   noise) is mapped through our fingerprint and must have our count, and we must have no
+   fingerprint it lacks. pt-query-digest comes from the Debian package percona-toolkit
    (installed with apt-get when missing; a skip line is printed when that fails).
 2. Memory: peak RSS of `analyze log` on a large generated log (`--big-mb`, default 1024:
    the issue's 1 GB), the capture repeated with shifted connection ids and timestamps, and
    its throughput in lines/s. Target: under 300 MB whatever the size; well over 100k lines/s.
 
-    python -m bench.bench_logs [--copies 10] [--big-mb 1024] [--keep DIR]
+    python -m bench.bench_logs [--copies 1,10] [--repeats 3] [--big-mb 1024] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEED_TARGET = 5.0
+SPEED_TARGETS = {1: 4.0, 10: 10.0}  # copies of the capture -> times faster than pt-query-digest
 RSS_TARGET_MB = 300
 RATE_TARGET = 100_000
 
@@ -89,31 +91,44 @@ def compare_counts(ours_json: Path, pt_json: Path) -> tuple[bool, list[str]]:
     return not diffs, diffs
 
 
-def speed(tmp: Path, copies: int) -> bool:
+def best_of(runs: list[dict]) -> dict:
+    return min(runs, key=lambda r: r["wall"])
+
+
+def speed(tmp: Path, copies: int, repeats: int) -> bool:
     log = tmp / f"general_x{copies}.log"
     with gzip.open(capture_dir() / "general.log.gz", "rb") as fh:
         data = fh.read()
     log.write_bytes(data * copies)
     lines = data.count(b"\n") * copies
-    print(f"input: the Sakila capture's general log x{copies}: {log.stat().st_size / 1e6:.1f} MB, {lines:,} lines")
+    target = SPEED_TARGETS.get(copies, SPEED_TARGETS[max(SPEED_TARGETS)])
+    print(f"input: the Sakila capture's general log x{copies}: {log.stat().st_size / 1e6:.1f} MB, {lines:,} lines; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     pt = ensure_pt_query_digest()
-    ours = run_measured(ours_cmd(log, tmp / "work"), tmp / "ours.json")
+    pt_cmd = [pt, "--type", "genlog", "--output", "json", "--limit", "100%", str(log)] if pt else None
+    mine: list[dict] = []
+    theirs: list[dict] = []
+    for i in range(repeats):  # alternately, so that a busy spell of the machine hits both
+        mine.append(run_measured(ours_cmd(log, tmp / f"work-x{copies}-{i}"), tmp / "ours.json"))
+        if pt_cmd:
+            theirs.append(run_measured(pt_cmd, tmp / "pt.json"))
+    ours = best_of(mine)
     print(f"mysql2ddb analyze log: {ours['wall']:.2f} s wall, {ours['cpu']:.2f} s CPU, "
-          f"{lines / ours['wall']:,.0f} lines/s, peak RSS {ours['rss_mb']:.0f} MB")
+          f"{lines / ours['wall']:,.0f} lines/s, peak RSS {ours['rss_mb']:.0f} MB (best of {repeats})")
     if pt is None:
         return True
-    theirs = run_measured([pt, "--type", "genlog", "--output", "json", "--limit", "100%", str(log)],
-                          tmp / "pt.json")
-    print(f"pt-query-digest:       {theirs['wall']:.2f} s wall, {theirs['cpu']:.2f} s CPU, "
-          f"{lines / theirs['wall']:,.0f} lines/s")
-    ratio, cpu_ratio = theirs["wall"] / ours["wall"], theirs["cpu"] / ours["cpu"]
+    pt_run = best_of(theirs)
+    print(f"pt-query-digest:       {pt_run['wall']:.2f} s wall, {pt_run['cpu']:.2f} s CPU, "
+          f"{lines / pt_run['wall']:,.0f} lines/s (best of {repeats})")
+    ratio, cpu_ratio = pt_run["wall"] / ours["wall"], pt_run["cpu"] / ours["cpu"]
     same, diffs = compare_counts(tmp / "ours.json", tmp / "pt.json")
-    print(f"speed ratio: {ratio:.1f}x faster (wall), {cpu_ratio:.1f}x (CPU); target {SPEED_TARGET:g}x: "
-          f"{'met' if ratio >= SPEED_TARGET else 'MISSED'}")
+    ok = same and ratio >= target
+    print(f"speed ratio x{copies}: {ratio:.1f}x faster (wall), {cpu_ratio:.1f}x (CPU); target {target:g}x: "
+          f"{'PASS' if ratio >= target else 'FAIL'}")
     print(f"per-pattern counts identical to pt-query-digest: {'yes' if same else 'NO'}")
     for line in diffs[:10]:
         print(f"  differs: {line}")
-    return same and ratio >= SPEED_TARGET
+    return ok
 
 
 def shifted_copy(text: str, copy: int) -> str:
@@ -148,8 +163,8 @@ def memory(tmp: Path, big_mb: int) -> bool:
     counts = sorted((p["count"] for p in result["patterns"]), reverse=True)
     rate = lines / run["wall"]
     print(f"analyze log: {run['wall']:.1f} s wall, {rate:,.0f} lines/s; peak RSS {run['rss_mb']:.0f} MB "
-          f"(target < {RSS_TARGET_MB} MB: {'met' if run['rss_mb'] < RSS_TARGET_MB else 'MISSED'}; "
-          f"rate target > {RATE_TARGET:,}/s: {'met' if rate > RATE_TARGET else 'MISSED'})")
+          f"(target < {RSS_TARGET_MB} MB: {'PASS' if run['rss_mb'] < RSS_TARGET_MB else 'FAIL'}; "
+          f"rate target > {RATE_TARGET:,}/s: {'PASS' if rate > RATE_TARGET else 'FAIL'})")
     print(f"patterns: {len(counts)}, counts {counts}")
     log.unlink()
     return run["rss_mb"] < RSS_TARGET_MB and len(counts) == 9
@@ -157,14 +172,17 @@ def memory(tmp: Path, big_mb: int) -> bool:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--copies", type=int, default=10, help="concatenations of the capture for the timing")
+    parser.add_argument("--copies", default="1,10", help="concatenations of the capture to time, comma-separated")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each tool per size (the best counts)")
     parser.add_argument("--big-mb", type=int, default=1024, help="size of the generated log for peak RSS")
     parser.add_argument("--keep", type=Path, default=None, help="keep inputs and outputs in this directory")
     args = parser.parse_args(argv)
     tmp = args.keep or Path(tempfile.mkdtemp(prefix="m2d-bench-logs-"))
     tmp.mkdir(parents=True, exist_ok=True)
     try:
-        ok = speed(tmp, args.copies)
+        ok = True
+        for copies in (int(c) for c in args.copies.split(",") if c.strip()):
+            ok = speed(tmp, copies, args.repeats) and ok
         ok = memory(tmp, args.big_mb) and ok
     finally:
         if args.keep is None:

@@ -174,12 +174,14 @@ class Fingerprinter:
         self._fast: dict[bytes, Shape] = {}  # see _fast_key
         self._max = max_cache
         self.parses = 0  # sqlglot parses done (one per distinct shape, cache permitting)
+        self.seen = self._exact.get  # the Shape of a text cached as written (COMMIT ...), else None
         _install_filter()
 
     def shape(self, sql: str) -> Shape:
-        hit = self._exact.get(sql)
-        if hit is not None:
-            return hit
+        return self.seen(sql) or self.unseen(sql)
+
+    def unseen(self, sql: str) -> Shape:
+        """shape() for a text `seen` did not know (the tracker asks `seen` itself: one call less)."""
         fast = _fast_key(sql)
         if fast is not None:
             hit = self._fast.get(fast)

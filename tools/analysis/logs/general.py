@@ -131,39 +131,62 @@ class _Dispatch:
 
 
 _PLAIN_FIRST = frozenset("SsIiUuCcRrBbWw(")  # first letters of statements that need no special handling
+MAX_HEADS = 100_000
+
+
+def _entry_head(head: str) -> tuple[str, str] | None:
+    """`    18 Query` -> ('18', 'Query'); None when it is not the head of an entry."""
+    words = head.split()
+    if len(words) == 2:
+        cmd = words[1]
+    elif len(words) > 2:
+        cmd = " ".join(words[1:])
+    else:
+        return None
+    return (words[0], cmd) if cmd in COMMANDS and words[0].isdigit() else None
 
 
 def parse_general(reader: LineReader, tracker: Tracker, clock: Clock, problems: Problems) -> None:
     dispatch = _Dispatch(tracker, problems, reader.name)
     statement, entry_of, pending = tracker.statement, dispatch.entry, dispatch.pending
     parse_ts = clock.parse
+    heads: dict[str, tuple[str, str] | None] = {}  # `    18 Query` -> its entry head, parsed once
     last_ts: int | None = None
+    utc_second, utc_ts = "-", None  # the last ISO `...Z` stamp's whole second, and its time (MySQL 5.7+)
     conn = cmd = text = ""  # the entry being read; dispatched when the next one starts
     ts: int | None = None
     extra: list[tuple[int, str]] | None = None
     for base, lines in reader.batches():
         for n, line in enumerate(lines, base):
             line_ts = last_ts
-            if line.startswith("\t\t"):  # no time: the last one carries on (MariaDB, MySQL <= 5.6)
+            if line[:2] == "\t\t":  # no time: the last one carries on (MariaDB, MySQL <= 5.6)
                 parts = line.split("\t", 3)
-                head = parts[2] if len(parts) > 2 else ""
-                arg = parts[3] if len(parts) > 3 else ""
+                if len(parts) == 4:
+                    head, arg = parts[2], parts[3]
+                else:
+                    head = parts[2] if len(parts) > 2 else ""
+                    arg = ""
             else:
                 parts = line.split("\t", 2)
                 head = ""
                 if len(parts) > 1:
-                    line_ts = parse_ts(parts[0].rstrip())
+                    stamp = parts[0]
+                    if stamp[:19] == utc_second and stamp[-1:] == "Z" and len(stamp) > 19:
+                        line_ts = utc_ts  # the second of the line before (Clock keys these by it too)
+                    else:
+                        line_ts = parse_ts(stamp.rstrip())
+                        if line_ts is not None and stamp[-1:] == "Z" and len(stamp) > 19 and stamp[4] == "-" \
+                                and stamp[10] in "T ":
+                            utc_second, utc_ts = stamp[:19], line_ts
                     if line_ts is not None:
                         head = parts[1]
                         arg = parts[2] if len(parts) > 2 else ""
-            words = head.split()
-            if len(words) == 2:
-                new_cmd = words[1]
-            elif len(words) > 2:
-                new_cmd = " ".join(words[1:])
-            else:
-                new_cmd = ""
-            if not (new_cmd in COMMANDS and words[0].isdigit()):
+            found = heads.get(head, False)
+            if found is False:
+                if len(heads) >= MAX_HEADS:
+                    heads.clear()
+                found = heads[head] = _entry_head(head)
+            if found is None:
                 if is_header(line):
                     continue
                 if cmd in TEXT_COMMANDS and not _CONTROL_CHARS.search(line):
@@ -181,7 +204,8 @@ def parse_general(reader: LineReader, tracker: Tracker, clock: Clock, problems: 
                     entry_of(conn, cmd, ts, text, extra)
                     extra = None
             last_ts = ts = line_ts
-            conn, cmd, text = words[0], new_cmd, arg
+            conn, cmd = found
+            text = arg
     if cmd:
         entry_of(conn, cmd, ts, text, extra)
     dispatch.finish()

@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from mysql2ddb.tools.analysis.logs.aggregate import Aggregator, Metrics, TxItem
-from mysql2ddb.tools.analysis.logs.fingerprint import CONTROL, NOISE, Fingerprinter
+from mysql2ddb.tools.analysis.logs.fingerprint import CONTROL, NOISE, READ, Fingerprinter
 
 UNKNOWN_MODE_LIMIT = 1_000
 MAX_TX_DISTINCT = 256
@@ -71,11 +71,14 @@ class OpenTx:
 
 
 class Conn:
-    __slots__ = ("autocommit", "tx")
+    __slots__ = ("autocommit", "tx", "held")
 
     def __init__(self, autocommit: bool | None) -> None:
         self.autocommit = autocommit
         self.tx: OpenTx | None = None
+        # (shape, sql, ts): the one statement of a transaction opened implicitly, before any OpenTx is
+        # made for it (most such transactions end there, at COMMIT); Tracker._open makes the OpenTx
+        self.held: tuple | None = None
 
 
 class Tracker:
@@ -86,6 +89,7 @@ class Tracker:
         self.agg = agg
         self.unknown_autocommit = unknown_autocommit  # mode of a connection first seen mid-log
         self.fp = fingerprinter or Fingerprinter()
+        self._seen, self._unseen = self.fp.seen, self.fp.unseen
         self.conns: dict[Any, Conn] = {}
         self.statements = 0  # every statement seen, noise included
         self.open_at_end = 0
@@ -107,12 +111,21 @@ class Tracker:
         if ts != self._last_ts:
             self._last_ts = ts
             self.agg.see(ts)
-        shape = self.fp.shape(sql)
+        shape = self._seen(sql) or self._unseen(sql)
         kind = shape.kind
         if kind == NOISE or kind == CONTROL:
             self.agg.noise[shape.noise] += 1
-            if shape.control is not None:
-                self._control(conn, ts, shape.control)
+            control = shape.control
+            if control == "commit":  # the most frequent control: _control's branch, inline
+                state = self.conns.get(conn) or self._conn(conn)
+                held = state.held
+                if held is not None and held[0].kind == READ:  # what _close -> agg.one would do
+                    state.held = None
+                    self.agg.single(held[0], held[1], held[2], None)
+                elif held is not None or state.tx is not None:
+                    self._close(state, rolled=False)
+            elif control is not None:
+                self._control(conn, ts, control)
             return
         if not shape.parsed:
             self.agg.note_unparsed(shape, sql)
@@ -122,8 +135,14 @@ class Tracker:
             if state.autocommit:
                 self.agg.single(shape, sql, ts, metrics)
                 return
-            tx = state.tx = OpenTx(ts, explicit=False)
-        elif tx.more is not None and tx.full(shape.fingerprint):
+            if state.held is None:  # held until COMMIT (one statement: far below UNKNOWN_MODE_LIMIT)
+                if metrics is None:
+                    state.held = (shape, sql, ts)
+                    return
+                tx = state.tx = OpenTx(ts, explicit=False)
+            else:
+                tx = self._open(state)
+        if tx.more is not None and tx.full(shape.fingerprint):
             self.cut += 1
             self._close(state, rolled=False)
             tx = state.tx = OpenTx(ts, explicit=tx.explicit)
@@ -132,8 +151,20 @@ class Tracker:
             self._singles(tx)  # no COMMIT for this long: the connection autocommits
             state.tx, state.autocommit = None, True
 
+    def _open(self, state: Conn) -> OpenTx | None:
+        """The connection's open transaction, made now from its held statement if it has one."""
+        held = state.held
+        if held is not None:
+            state.held = None
+            shape, sql, ts = held
+            state.tx = OpenTx(ts, explicit=False)
+            state.tx.add(shape, sql, None, ts)
+        return state.tx
+
     def _control(self, conn: Any, ts: int | None, control: str) -> None:
         state = self._conn(conn)
+        if state.held is not None:
+            self._open(state)
         if control == "begin":
             if state.autocommit is None and state.tx is not None and not state.tx.explicit:
                 # BEGIN is how autocommit clients open a transaction: what was held ran on its own
@@ -157,7 +188,7 @@ class Tracker:
             self._close(state, rolled=False)
 
     def _close(self, state: Conn, rolled: bool) -> None:
-        tx = state.tx
+        tx = self._open(state)
         state.tx = None
         if tx is not None and tx.n:
             if tx.more is None:
@@ -171,7 +202,7 @@ class Tracker:
             self.agg.each(item)
 
     def _flush(self, state: Conn, rolled: bool) -> None:
-        tx = state.tx
+        tx = self._open(state)
         if tx is None or not tx.n:
             return
         if state.autocommit is None and not tx.explicit:
@@ -193,6 +224,7 @@ class Tracker:
             self._quit_state(state)
 
     def _quit_state(self, state: Conn) -> None:
+        self._open(state)
         if state.tx is not None and state.tx.n and (state.tx.explicit or state.autocommit is False):
             self.quit_rollbacks += 1
         self._flush(state, rolled=bool(state.tx and (state.tx.explicit or state.autocommit is False)))
@@ -201,6 +233,7 @@ class Tracker:
         """End of input: transactions still open were cut off by the end of the log; they count
         as they are (committed)."""
         for state in self.conns.values():
+            self._open(state)
             if state.tx is not None and state.tx.n and (state.tx.explicit or state.autocommit is False):
                 self.open_at_end += 1
             self._flush(state, rolled=False)
