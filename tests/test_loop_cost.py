@@ -17,7 +17,7 @@ from tests.unique_support import build
 
 @pytest.fixture(scope="module")
 def schema():
-    return schema_for(build(dsn_for("mysql")))
+    return schema_for(build(dsn_for("mysql"), "m2d_unique_loop"))  # its own database: files may run in parallel
 
 
 def _log(repeats: float) -> dict:

@@ -38,13 +38,13 @@ ROWS = {
 }
 
 
-def build(server: Dsn) -> Dsn:
+def build(server: Dsn, database: str = DATABASE) -> Dsn:
     """(Re)create the database with its rows; returns its DSN."""
-    dsn = Dsn(host=server.host, port=server.port, user=server.user, password=server.password, database=DATABASE)
+    dsn = Dsn(host=server.host, port=server.port, user=server.user, password=server.password, database=database)
     admin = Dsn(host=server.host, port=server.port, user=server.user, password=server.password, database="mysql")
     with sync_connection(admin) as conn, conn.cursor() as cur:
-        cur.execute(sql.render(sql.drop_database(DATABASE)))
-        cur.execute(sql.render(sql.create_database(DATABASE)))
+        cur.execute(sql.render(sql.drop_database(database)))
+        cur.execute(sql.render(sql.create_database(database)))
     with sync_connection(dsn) as conn, conn.cursor() as cur:
         for statement in DDL:
             cur.execute(statement)
