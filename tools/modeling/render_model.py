@@ -21,6 +21,7 @@ from mysql2ddb.tools.modeling.hot_partitions import HotPartitionReport, analyze_
 from mysql2ddb.tools.modeling.inputs import PatternFacts, patterns_facts, schema_facts
 from mysql2ddb.tools.modeling.origins import origin
 from mysql2ddb.tools.modeling.review_text import item_json
+from mysql2ddb.tools.modeling.unique_decisions import unique_rows
 from mysql2ddb.tools.modeling.validate_design import DesignValidation, validate_design
 from mysql2ddb.tools.core.pricing import Prices
 
@@ -42,7 +43,7 @@ def analyze_design(design: Design, schema: Any, patterns: Iterable[Any], item_si
     facts = schema_facts(schema)
     pats = patterns_facts(patterns)
     return DesignAnalysis(
-        validation=validate_design(design, facts, pats, item_sizes),
+        validation=validate_design(design, schema, pats, item_sizes),  # the analysis: its UNIQUE keys too
         cost=estimate_cost(design, pats, facts, item_sizes, prices),
         hot_partitions=analyze_hot_partitions(design, facts, pats, item_sizes),
         alternatives=design_alternatives(design, pats, facts, item_sizes, prices),
@@ -178,6 +179,7 @@ def data_model_context(design: Design, analysis: DesignAnalysis, patterns: list[
                           "pros": "; ".join(a.pros), "cons": "; ".join(a.cons),
                           "assumptions": "; ".join(a.assumptions)} for a in alts.alternatives],
         "alternatives_baseline": _usd(alts.on_demand_usd),
+        "unique_rows": unique_rows(v.unique_constraints),
     }
 
 
