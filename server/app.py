@@ -41,6 +41,7 @@ ADAPTER_MODULES = (
     "mysql2ddb.server.adapters.prompts",
     "mysql2ddb.server.adapters.glue",
     "mysql2ddb.server.adapters.downstream",
+    "mysql2ddb.server.adapters.local",
 )
 
 

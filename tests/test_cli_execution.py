@@ -104,6 +104,7 @@ def test_embedded_endpoint_runs_a_moto_server_for_the_run_and_says_so(mp_dsn, co
     assert "embedded AWS endpoint: moto server at http://127.0.0.1:" in res.stderr
     report = json.loads(res.stdout)
     assert report["verify"]["ok"] and report["tables"][0]["written"] == 2
+    assert run(workdir, "local", "stop", "--yes").exit_code == 0  # the workspace's endpoint outlives the run
 
 
 def test_verify_on_the_embedded_endpoint_explains_why_it_cannot(contract, workdir, sakila_dsn):

@@ -110,3 +110,36 @@ def test_aws_errors_are_mapped(sakila):
     with pytest.raises(AwsError) as caught:
         ensure_tables(contract, catalog, unreachable, TableOptions(), tables=["Staff"])
     assert caught.value.where == "DynamoDB table Staff" and caught.value.remedy
+
+
+def test_only_an_endpoint_on_this_machine_may_go_without_a_feature():
+    from mysql2ddb.tools.execution.tables import _Features
+
+    def tolerant(url: str | None, mode: str = "auto") -> bool:
+        return _Features(AwsClients(endpoint_url=url), TableOptions(lacking_features=mode)).tolerant
+
+    assert tolerant("http://127.0.0.1:8000") and tolerant("http://localhost:8000")
+    assert not tolerant(None) and not tolerant("https://dynamodb.eu-west-1.amazonaws.com")  # AWS: mandatory
+    assert tolerant(None, "leave_out") and not tolerant("http://127.0.0.1:8000", "fail")
+
+
+def test_dynamodb_local_gets_its_tables_without_the_features_it_lacks(sakila, tmp_path):
+    from tests.ddb_local_support import dynamodb_local
+
+    contract, catalog = sakila
+    with dynamodb_local(tmp_path) as ep:
+        strict = AwsClients(region="us-east-1", endpoint_url=ep.url, local_kind=ep.kind, max_attempts=1)
+        with pytest.raises(AwsError) as caught:  # as on AWS: a feature refused fails the step
+            ensure_tables(contract, catalog, strict, TableOptions(lacking_features="fail"), tables=["Staff"])
+        assert "UnknownOperationException" in caught.value.why
+
+        aws = AwsClients(region="us-east-1", endpoint_url=ep.url, local_kind=ep.kind)
+        outcomes = ensure_tables(contract, catalog, aws, TableOptions(), tables=["Staff", "Actors"]).outcomes
+        staff, actors = sorted(outcomes, key=lambda o: o.table != "Staff")
+        assert staff.status == "reused" and actors.status == "created"
+        assert any(w.startswith("point-in-time recovery: not supported") for w in staff.warnings)
+        lacking = {w.split(":")[0] for w in actors.warnings}
+        assert lacking == {"tags", "KMS encryption", "point-in-time recovery"}
+        assert len(aws.notes) == 3 and all(ep.url in n and "on AWS it is applied" in n for n in aws.notes)
+        described = aws.client("dynamodb").describe_table(TableName="Actors")["Table"]
+        assert described["DeletionProtectionEnabled"] and described["StreamSpecification"]["StreamEnabled"]

@@ -27,6 +27,7 @@ CLI_MODULES = (
     "mysql2ddb.server.cli.glue",
     "mysql2ddb.server.cli.gates",
     "mysql2ddb.server.cli.demo",
+    "mysql2ddb.server.cli.local",
 )
 
 

@@ -1,5 +1,7 @@
 """AWS access: one client factory for every stage, botocore errors mapped at the boundary,
-and the embedded endpoint (a moto server on 127.0.0.1, one per run) for users without AWS.
+and the embedded endpoint for users without AWS: the workspace's local endpoint (a moto server on
+127.0.0.1 that outlives the call, tools/core/local_endpoint.py), or one moto server for a block
+when no workspace is named (the demo).
 
 boto3 clients are used from threads (moto's in-process mock does not patch aiobotocore, and
 real AWS behaves the same either way); retries are botocore's `adaptive` mode.
@@ -15,6 +17,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterator
 
 import boto3
@@ -37,7 +40,15 @@ class AwsClients:
     region: str = "us-east-1"
     endpoint_url: str | None = None
     max_attempts: int = 10
+    local_kind: str | None = None  # the workspace's local endpoint: moto or dynamodb-local
+    notes: list[str] = field(default_factory=list)  # what the endpoint lacked (features left out), for the report
     _session: Any = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.local_kind and self._session is None:
+            # a local endpoint takes any key: the user's own credentials never sign requests to it
+            self._session = boto3.session.Session(region_name=self.region, aws_access_key_id="local",
+                                                  aws_secret_access_key="local")
 
     def client(self, service: str, **config: Any) -> Any:
         if self._session is None:
@@ -51,7 +62,13 @@ class AwsClients:
 
     @property
     def embedded(self) -> bool:
+        if self.local_kind:
+            return self.local_kind == "moto"
         return bool(self.endpoint_url and "127.0.0.1" in self.endpoint_url)
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
 
 
 def map_aws_error(exc: BaseException, where: str) -> AwsError | NotFoundError | ConflictError | ConfigError:
@@ -148,8 +165,19 @@ class MotoServer:
 
 
 @contextlib.contextmanager
-def aws_clients(endpoint_url: str | None, region: str, say: Any = None) -> Iterator[AwsClients]:
-    """Yield clients for `endpoint_url`; `embedded` starts a moto server for the block and says so."""
+def aws_clients(endpoint_url: str | None, region: str, say: Any = None,
+                workspace: Path | None = None) -> Iterator[AwsClients]:
+    """Yield clients for `endpoint_url`. `embedded` with a workspace is that workspace's local
+    endpoint (started when none runs, left running afterwards); without one, a moto server for the
+    block. Either way it says which."""
+    if endpoint_url == EMBEDDED and workspace is not None:
+        from mysql2ddb.tools.core.local_endpoint import ensure
+
+        local, started = ensure(workspace)
+        if say:
+            say(local_note(local.label, local.url, started))
+        yield AwsClients(region=region, endpoint_url=local.url, local_kind=local.kind)
+        return
     if endpoint_url == EMBEDDED:
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
@@ -159,3 +187,9 @@ def aws_clients(endpoint_url: str | None, region: str, say: Any = None) -> Itera
             yield AwsClients(region=region, endpoint_url=server.url)
         return
     yield AwsClients(region=region, endpoint_url=endpoint_url)
+
+
+def local_note(label: str, url: str, started: bool) -> str:
+    return (f"embedded AWS endpoint: {label} at {url}, the workspace's local endpoint "
+            f"({'started now' if started else 'already running'}); its tables and items stay in memory until "
+            "`mysql2ddb local stop` (MCP: stop_local_endpoint)")

@@ -84,6 +84,10 @@ register("create_views", Effect.EXTERNAL, "views (CREATE OR REPLACE VIEW) into t
 register("create_tables", Effect.EXTERNAL, "DynamoDB tables (CreateTable) from the contract")
 register("migrate", Effect.EXTERNAL, "views into MySQL, and tables and items into DynamoDB")
 register("run_glue_job", Effect.EXTERNAL, "the job script to S3, a Glue job and its run, and items into DynamoDB")
+# the workspace's local endpoint (server/adapters/local.py says why each effect)
+register("local_endpoint_status", Effect.READ_ONLY)
+register("start_local_endpoint", Effect.WORKSPACE)
+register("stop_local_endpoint", Effect.EXTERNAL, "the end of the workspace's local endpoint (every table and item in it is lost)")
 register("start_cdc", Effect.EXTERNAL, "views, tables and items, then every source change, into DynamoDB by a "
          "background sync")
 register("cutover", Effect.EXTERNAL, "stops the live sync of a run (after verifying every item)")

@@ -7,6 +7,11 @@ types and GSIs match, it is reused; when they differ, every differing field is r
 table is left exactly as it is (never modified, never deleted). Differences in settings a copy
 does not depend on (stream, PITR, encryption, deletion protection, billing) are reported as
 warnings on a reused table.
+
+An endpoint on this machine (moto, DynamoDB Local: no tagging, no PITR, no KMS) may lack a table
+feature: there the table is made without it and the feature is named in the table's warnings and
+in `aws.notes` (the report's notes), never a failed run. On AWS every feature stays mandatory (its
+refusal fails the step) unless it is turned off in TableOptions or `lacking_features="leave_out"`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mysql2ddb.tools.core.progress import NullProgress, ProgressSink
 from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.core.aws import AwsClients, map_aws_error
+from mysql2ddb.tools.core.endpoints import is_loopback
 from mysql2ddb.tools.contract.catalog import Catalog
 from mysql2ddb.tools.contract.model import Contract, ContractTable
 from mysql2ddb.tools.execution.spec import key_types
@@ -39,6 +45,10 @@ class TableOptions(BaseModel):
         None, description="CreateTable additions from the copy plan: {'WarmThroughput': {...}, "
                           "'GlobalSecondaryIndexes': [{'IndexName', 'WarmThroughput'}]} (or just the WarmThroughput map)")
     wait_seconds: int = Field(600, ge=0, description="how long to wait for a new table to become ACTIVE")
+    lacking_features: Literal["auto", "leave_out", "fail"] = Field(
+        "auto", description="a feature the endpoint does not support (tags, PITR, KMS encryption, streams, deletion "
+                            "protection, warm throughput): 'auto' leaves it out with a note on an endpoint on this "
+                            "machine and fails on AWS; 'leave_out' and 'fail' do so everywhere")
 
 
 class FieldDifference(BaseModel):
@@ -206,32 +216,122 @@ def _pitr_enabled(client: Any, name: str) -> bool:
     return (description.get("PointInTimeRecoveryDescription") or {}).get("PointInTimeRecoveryStatus") == "ENABLED"
 
 
-def _ensure_one(client: Any, table: ContractTable, request: dict[str, Any], options: TableOptions) -> TableOutcome:
+_UNSUPPORTED_WORDS = ("not supported", "unsupported", "not been implemented", "not implemented")
+# CreateTable parts a table can exist without, in the order they are given up on a refusal
+_OPTIONAL_PARTS = {"Tags": "tags", "WarmThroughput": "warm throughput", "SSESpecification": "KMS encryption",
+                   "DeletionProtectionEnabled": "deletion protection", "StreamSpecification": "streams"}
+
+
+class _Features:
+    """Which table features this endpoint may go without, and the notes saying which it did."""
+
+    def __init__(self, aws: AwsClients, options: TableOptions):
+        local = bool(aws.endpoint_url) and is_loopback(aws.endpoint_url or "")
+        self.aws = aws
+        self.tolerant = options.lacking_features == "leave_out" or (options.lacking_features == "auto" and local)
+
+    def unsupported(self, exc: ClientError) -> bool:
+        err = exc.response.get("Error", {})
+        code, message = err.get("Code", ""), str(err.get("Message", "")).lower()
+        return self.tolerant and (code == "UnknownOperationException" or (
+            code in ("ValidationException", "NotImplemented") and any(w in message for w in _UNSUPPORTED_WORDS)))
+
+    def left_out(self, feature: str, warnings: list[str], why: str = "") -> None:
+        warnings.append(f"{feature}: not supported by this endpoint{f' ({why})' if why else ''}; the table has none")
+        self.aws.note(f"{self.aws.endpoint_url} does not support {feature}: the tables were made without it "
+                      "(on AWS it is applied)")
+
+
+def _message(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Message", ""))[:200]
+
+
+def _create(client: Any, request: dict[str, Any], features: _Features, warnings: list[str]) -> dict[str, Any]:
+    try:
+        return client.create_table(**request)["TableDescription"]
+    except ClientError as exc:
+        if not features.unsupported(exc):
+            raise
+        bare = {k: v for k, v in request.items() if k not in _OPTIONAL_PARTS}  # then say what the table lacks
+        bare["GlobalSecondaryIndexes"] = [{k: v for k, v in g.items() if k != "WarmThroughput"}
+                                          for g in request.get("GlobalSecondaryIndexes") or []] or None
+        if bare["GlobalSecondaryIndexes"] is None:
+            del bare["GlobalSecondaryIndexes"]
+        if "WarmThroughput" in request:
+            features.left_out("warm throughput", warnings, _message(exc))
+        return client.create_table(**bare)["TableDescription"]
+
+
+def _check_features(client: Any, name: str, request: dict[str, Any], features: _Features,
+                    warnings: list[str]) -> None:
+    """On an endpoint that may lack features, say which of the requested ones the table did not get
+    (DynamoDB Local accepts tags and KMS in CreateTable and drops them)."""
+    table = client.describe_table(TableName=name)["Table"]
+    if request.get("StreamSpecification") and not (table.get("StreamSpecification") or {}).get("StreamEnabled"):
+        features.left_out("streams", warnings)
+    if request.get("SSESpecification") and (table.get("SSEDescription") or {}).get("Status") != "ENABLED":
+        features.left_out("KMS encryption", warnings)
+    if request.get("DeletionProtectionEnabled") and not table.get("DeletionProtectionEnabled"):
+        features.left_out("deletion protection", warnings)
+    if request.get("Tags"):
+        try:
+            tags = client.list_tags_of_resource(ResourceArn=table["TableArn"]).get("Tags", [])
+        except ClientError as exc:
+            if not features.unsupported(exc):
+                raise
+            features.left_out("tags", warnings, _message(exc))
+            return
+        if not tags:
+            features.left_out("tags", warnings)
+
+
+def _pitr(client: Any, name: str, enable: bool, features: _Features, warnings: list[str]) -> bool | None:
+    """Turn PITR on (enable) or read whether it is on; None where the endpoint has no PITR."""
+    try:
+        if enable:
+            client.update_continuous_backups(TableName=name,
+                                             PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+            return True
+        return _pitr_enabled(client, name)
+    except ClientError as exc:
+        if not features.unsupported(exc):
+            raise
+        features.left_out("point-in-time recovery", warnings, _message(exc))
+        return None
+
+
+def _ensure_one(client: Any, table: ContractTable, request: dict[str, Any], options: TableOptions,
+                features: _Features) -> TableOutcome:
     existing = _describe(client, table.table)
     if existing is not None:
         diffs, warnings = compare_table(existing, request)
         if diffs:
             return TableOutcome(table=table.table, status="conflict", differences=diffs, warnings=warnings,
                                 arn=existing.get("TableArn"))
-        if options.point_in_time_recovery and not _pitr_enabled(client, table.table):
+        if options.point_in_time_recovery and _pitr(client, table.table, False, features, warnings) is False:
             warnings.append("point-in-time recovery is off")
         return TableOutcome(table=table.table, status="reused", warnings=warnings, arn=existing.get("TableArn"))
-    created = client.create_table(**request)["TableDescription"]
+    warnings = []
+    created = _create(client, request, features, warnings)
     if options.wait_seconds:
         delay = 1 if created.get("TableStatus") == "ACTIVE" else 5
         client.get_waiter("table_exists").wait(
             TableName=table.table, WaiterConfig={"Delay": delay, "MaxAttempts": max(1, options.wait_seconds // delay)})
+    if features.tolerant:
+        _check_features(client, table.table, request, features, warnings)
     if options.point_in_time_recovery:
-        client.update_continuous_backups(TableName=table.table,
-                                         PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
-    return TableOutcome(table=table.table, status="created", request=request, arn=created.get("TableArn"))
+        _pitr(client, table.table, True, features, warnings)
+    return TableOutcome(table=table.table, status="created", request=request, warnings=warnings,
+                        arn=created.get("TableArn"))
 
 
 def ensure_tables(contract: Contract, catalog: Catalog, aws: AwsClients, options: TableOptions | None = None, *,
                   dry_run: bool = False, progress: ProgressSink | None = None,
-                  tables: list[str] | None = None) -> TablesResult:
+                  tables: list[str] | None = None, client: Any = None) -> TablesResult:
     """Create each contract table, or reuse a matching one; a differing one is reported field by
-    field (status "conflict") and left untouched. dry_run: the requests only, no AWS call."""
+    field (status "conflict") and left untouched. dry_run: the requests only, no AWS call.
+    `client`: the DynamoDB port's boto3-shaped client (e.g. through the team's AWS MCP server,
+    tools/downstream/mcp_aws.py); None: boto3 on `aws`."""
     options = options or TableOptions()
     progress = progress or NullProgress()
     selected = [t for t in contract.tables if tables is None or t.table in tables]
@@ -239,12 +339,13 @@ def ensure_tables(contract: Contract, catalog: Catalog, aws: AwsClients, options
     if dry_run:
         return TablesResult(dry_run=True, tables=[TableOutcome(table=t.table, status="planned", request=r)
                                                   for t, r in requests])
-    client = aws.client("dynamodb")
+    client = client or aws.client("dynamodb")
+    features = _Features(aws, options)
     outcomes = []
     for done, (table, request) in enumerate(requests):
         progress.update("tables", done, len(requests), table.table)
         try:
-            outcomes.append(_ensure_one(client, table, request, options))
+            outcomes.append(_ensure_one(client, table, request, options, features))
         except (ClientError, BotoCoreError) as exc:
             raise map_aws_error(exc, f"DynamoDB table {table.table}") from None
     progress.update("tables", len(requests), len(requests), "tables ready")

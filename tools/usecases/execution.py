@@ -18,7 +18,6 @@ from mysql2ddb.tools.contract.digest import contract_sha256
 from mysql2ddb.tools.contract.model import Contract
 from mysql2ddb.tools.core.aws import EMBEDDED, AwsClients, aws_clients
 from mysql2ddb.tools.core.db import Dsn
-from mysql2ddb.tools.core.errors import ConfigError
 from mysql2ddb.tools.core.pricing import load_prices
 from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.execution import stages
@@ -28,6 +27,7 @@ from mysql2ddb.tools.execution.plan import CopyPlan, copy_plan
 from mysql2ddb.tools.execution.report import MigrationReport
 from mysql2ddb.tools.execution.tables import TablesResult
 from mysql2ddb.tools.execution.views import ViewsResult
+from mysql2ddb.tools.usecases import local_endpoint
 from mysql2ddb.tools.usecases.request import Request
 from mysql2ddb.tools.usecases.write_policy import authorize, contract_state, dry_run_notes
 
@@ -83,16 +83,6 @@ class TablesOutcome(BaseModel):
         return self.created.tables() if self.created else []
 
 
-def embedded_verify_error() -> ConfigError:
-    return ConfigError(
-        "the embedded endpoint lives only as long as one run: a separate verify cannot see the items a previous "
-        "migrate wrote (that moto server stopped with it)",
-        where="endpoint_url embedded",
-        remedy="`mysql2ddb migrate` (MCP: migrate) verifies at the end of every run unless --no-verify; or point "
-               "the endpoint at a lasting one (a moto server you started, DynamoDB Local) or use real AWS",
-    )
-
-
 def _inputs(req: Request, contract: str | None, dsn: str | None) -> tuple[Contract, Dsn]:
     return req.contract(contract), req.dsn(dsn)
 
@@ -143,10 +133,10 @@ async def create_tables(req: Request, contract: str | None = None, dsn: str | No
         return TablesOutcome(dry_run=True, endpoint=endpoint or f"AWS {region_name}", requests=requests,
                              notes=dry_run_notes(req, sha))
     said: list[str] = []
-    with aws_clients(endpoint, region_name, say=say or said.append) as aws:
+    with aws_clients(endpoint, region_name, say=say or said.append, workspace=req.workspace.root) as aws:
         created = await asyncio.to_thread(stages.ensure, model, catalog, aws, None, req.progress)
         where = aws.endpoint_url or f"AWS {region_name}"
-    return TablesOutcome(dry_run=False, endpoint=where, requests=requests, created=created, notes=said)
+    return TablesOutcome(dry_run=False, endpoint=where, requests=requests, created=created, notes=said + aws.notes)
 
 
 async def migrate(req: Request, contract: str | None = None, dsn: str | None = None, *,
@@ -171,10 +161,10 @@ async def migrate(req: Request, contract: str | None = None, dsn: str | None = N
                              warm_throughput=warm_throughput,
                              prices_file=req.readable(prices, "prices") if prices else req.settings.prices_file)
     said: list[str] = []
-    with aws_clients(endpoint, region_name, say=say or said.append) as aws:
+    with aws_clients(endpoint, region_name, say=say or said.append, workspace=req.workspace.root) as aws:
         report = await run_migration(model, d, aws, req.workspace, options, req.progress, on_plan=on_plan)
     report.approved = contract_state(req, sha) == "approved"
-    report.notes[:0] = said
+    report.notes[:0] = said + aws.notes  # the local endpoint, and the table features it lacked
     if dry_run:
         report.notes += dry_run_notes(req, sha)
         return Outcome(report)
@@ -184,13 +174,11 @@ async def migrate(req: Request, contract: str | None = None, dsn: str | None = N
 async def verify(req: Request, contract: str | None = None, dsn: str | None = None, *,
                  endpoint_url: str | None = None, region: str | None = None, tables: list[str] | None = None) -> Any:
     """Source against target per table: counts and order-independent per-item checksums (read-only)."""
-    endpoint = req.endpoint(endpoint_url)
-    if endpoint == EMBEDDED:
-        raise embedded_verify_error()
+    # `embedded` reads the workspace's running local endpoint (where an earlier migrate left its items)
+    aws = local_endpoint.reading_clients(req, req.endpoint(endpoint_url), req.region(region))
     model, d = _inputs(req, contract, dsn)
     subset = select_tables(model, tables)
     catalog = await stages.validate(model, d)
-    aws = AwsClients(region=req.region(region), endpoint_url=endpoint)
     run = latest_run_of(req.workspace, model)
     return await asyncio.to_thread(stages.verify_result, subset, d, aws, catalog, req.progress, run)
 
