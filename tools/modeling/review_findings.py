@@ -45,17 +45,21 @@ def table_warnings(validation: DesignValidation, design: Design, table: str) -> 
     return list(dict.fromkeys(out))
 
 
-def cost_line(cost: CostReport, table: str) -> str:
+def cost_line(cost: CostReport, table: str, served: list[str] | None = None) -> str:
+    """The table's monthly cost; `served`: its patterns, to say which have no request rate (not priced)."""
     rows = cost.for_table(table)
     if not rows:
         return "not priced: the cost model has no entry for this table"
     base = next((r for r in rows if r.index is None), rows[0])
     items = "an unknown number of items" if base.items is None else f"{base.items:,} items"
     gsis = len([r for r in rows if r.index])
+    unpriced = [p for p in served or [] if p in cost.unpriced_patterns]
+    covers = f"the table, its {gsis} GSI(s) and storage" if gsis else "the table and its storage"
     return (f"about {_usd(cost.table_usd(table))} a month on demand, {_usd(cost.table_usd(table, 'provisioned'))} "
-            f"provisioned ({base.provisioned_rcu} RCU / {base.provisioned_wcu} WCU at "
-            f"{cost.target_utilization:.0%} target utilization), storage and {gsis} GSI(s) included; "
-            f"{items} of about {base.item_bytes:,.0f} bytes ({base.size_source.replace('_', ' ')})")
+            f"provisioned ({base.provisioned_rcu:,} RCU / {base.provisioned_wcu:,} WCU for the base table at "
+            f"{cost.target_utilization:.0%} target utilization), covering {covers}; "
+            f"{items} of about {base.item_bytes:,.0f} bytes ({base.size_source.replace('_', ' ')})"
+            + (f"; not priced (no request rate): {', '.join(unpriced)}" if unpriced else ""))
 
 
 def contract_findings(check: Any, index: int, label: str) -> list[str]:

@@ -142,7 +142,7 @@ def design_extras(req: Request, tables: list[str], dsn: str | None = None, *,
             extras.notes.append(f"the design checks and the cost ({why})")
             continue
         extras.warnings = table_warnings(validation, design, name)
-        extras.cost = cost_line(cost, name)
+        extras.cost = cost_line(cost, name, design.patterns_served_by(name))
     contracts, refused = contract_tables(design, list(out), schema, sizes)
     for name, why in refused.items():
         out[name].examples_note = f"none shown: the table cannot be written as a contract yet ({why})"
