@@ -5,6 +5,10 @@ An MCP caller may ask for `embedded`, the configured endpoint, or an endpoint on
 (127.0.0.1, localhost, ::1: moto, DynamoDB Local); any other URL is refused, so an argument can
 never send the source data, or requests signed with the user's credentials, to a host of its
 choosing. The CLI user may name any endpoint.
+
+`embedded` is the workspace's local endpoint (tools/core/local_endpoint.py): the clients for it are
+made where the call's workspace is known (tools/core/aws.py `aws_clients(..., workspace=)`, and
+tools/usecases/local_endpoint.py for reads), which start it when none runs and leave it running.
 """
 
 from __future__ import annotations
@@ -30,8 +34,8 @@ def is_loopback(url: str) -> bool:
 
 
 def resolve_endpoint(given: str | None, settings: Settings, caller: Caller, *, where: str = "endpoint_url") -> str | None:
-    """The endpoint a call uses: the one given, else the configured one, else `embedded` when there
-    are no AWS credentials, else real AWS (None)."""
+    """The endpoint a call uses: the one given, else the configured one, else `embedded` (the
+    workspace's local endpoint) when there are no AWS credentials, else real AWS (None)."""
     configured = settings.aws_endpoint_url
     if given and caller is Caller.MCP and given not in (EMBEDDED, configured) and not is_loopback(given):
         raise ConfigError(
