@@ -25,6 +25,7 @@ from sqlglot import exp
 READ, WRITE, NOISE, CONTROL = "read", "write", "noise", "control"
 SYSTEM_SCHEMAS = frozenset({"information_schema", "performance_schema", "mysql", "sys"})
 MAX_CACHE = 200_000
+MAX_EXACT = 4_096  # statements remembered as written, twice over (see Fingerprinter.unseen)
 
 _NUM = re.compile(r"\b\d+(?:\.\d+)?\b")
 _TOKENS = re.compile(
@@ -170,9 +171,11 @@ class Fingerprinter:
 
     def __init__(self, max_cache: int = MAX_CACHE):
         self._cache: dict[str, Shape] = {}
-        self._exact: dict[str, Shape] = {}  # statements without literals (COMMIT, SET NAMES ...), as written
+        self._exact: dict[str, Shape] = {}  # statements as written (COMMIT; a popular item's lookup)
+        self._older: dict[str, Shape] = {}  # the previous _exact, until it fills again
         self._fast: dict[bytes, Shape] = {}  # see _fast_key
         self._max = max_cache
+        self._exact_max = min(max_cache, MAX_EXACT)
         self.parses = 0  # sqlglot parses done (one per distinct shape, cache permitting)
         self.seen = self._exact.get  # the Shape of a text cached as written (COMMIT ...), else None
         _install_filter()
@@ -181,24 +184,37 @@ class Fingerprinter:
         return self.seen(sql) or self.unseen(sql)
 
     def unseen(self, sql: str) -> Shape:
-        """shape() for a text `seen` did not know (the tracker asks `seen` itself: one call less)."""
+        """shape() for a text `seen` did not know (the tracker asks `seen` itself: one call less).
+        The text is then remembered as written (short ones): the same statement with the same values
+        again (a popular item looked up once more) is one dict lookup. Two generations of MAX_EXACT
+        texts: when the young one fills it becomes the older one, and a text found there moves back,
+        so what keeps coming stays while memory stays bounded."""
+        hit = self._older.get(sql)
+        if hit is not None:
+            self._remember(sql, hit)
+            return hit
         fast = _fast_key(sql)
-        if fast is not None:
-            hit = self._fast.get(fast)
-            if hit is not None:
-                return hit
-        key = cheap_key(sql)
-        hit = self._cache.get(key)
+        hit = self._fast.get(fast) if fast is not None else None
         if hit is None:
-            if key.startswith("set") and "autocommit" in key:
-                return _autocommit_shape(sql, key)  # the value matters and the key has lost it
-            hit = self._build(sql, key)
-            _store(self._cache, key, hit, self._max)
-        if fast is not None:
-            _store(self._fast, fast, hit, self._max)
-        if "?" not in key and len(sql) < 256:
-            _store(self._exact, sql, hit, self._max)
+            key = cheap_key(sql)
+            hit = self._cache.get(key)
+            if hit is None:
+                if key.startswith("set") and "autocommit" in key:
+                    return _autocommit_shape(sql, key)  # the value matters and the key has lost it
+                hit = self._build(sql, key)
+                _store(self._cache, key, hit, self._max)
+            if fast is not None:
+                _store(self._fast, fast, hit, self._max)
+        if len(sql) < 256:
+            self._remember(sql, hit)
         return hit
+
+    def _remember(self, sql: str, hit: Shape) -> None:
+        exact = self._exact  # the same dict for ever: `seen` is its get
+        if len(exact) >= self._exact_max:
+            self._older = dict(exact)
+            exact.clear()
+        exact[sql] = hit
 
     def _build(self, sql: str, key: str) -> Shape:
         first = key.split(" ", 1)[0].rstrip(";") if key else ""
