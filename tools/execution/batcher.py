@@ -15,6 +15,14 @@ with the row and the reason, carried by the batch that covers them: the checkpoi
 writes them in stream order once the batch is acknowledged, which keeps the file exact
 (checkpoint.py). A batch closes early once its reject lines pass REJECT_BATCH_BYTES, so a table
 whose rows are all rejected is never held in memory.
+
+Item collections written in key order put one partition key after another, and a partition takes
+at most 1,000 write units a second: a table with a sort key is cut in windows of `interleave`
+items (or WINDOW_BYTES), and each window's items are dealt round-robin over its partition keys
+(the first item of each key, then the second...) before being cut into batches, so every batch
+mixes many keys. The checkpoint stays exact: only a window's last batch carries the window's end
+(rows, key, clean boundary) and all of its reject lines, its other batches are never a checkpoint
+(boundary_ok False), so "every row below the key is acknowledged" still holds (checkpoint.py).
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ import json
 import queue
 import threading
 from decimal import Decimal
-from itertools import islice
+from itertools import islice, zip_longest
 from operator import eq, itemgetter
 from typing import Any, BinaryIO, Callable, Iterator
 
@@ -39,6 +47,7 @@ from mysql2ddb.tools.execution.source_stream import PacketReader, build_packet_d
 END = object()
 _NOTHING = object()
 REJECT_BATCH_BYTES = 256 * 1024
+WINDOW_BYTES = 8 * 1024 * 1024
 DUPLICATE = "duplicate key: an earlier source row has the same table key (the view's key is not unique); kept the first"
 MERGED = ("duplicate key: an earlier source row of the same batch converts to the same DynamoDB key {key!r} "
           "(distinct source keys, e.g. '07' and '7' as a number); kept the first")
@@ -121,15 +130,22 @@ def stream_blocks(dsn: Dsn, view: str, keys: list[tuple[str, bool]], after: tupl
 
 class Batcher:
     """Rows in stream order -> Batches (and reject lines). `push(rows)` returns the batches
-    completed so far; `finish()` the last one, which ends the stream (maybe empty)."""
+    completed so far; `finish()` the last ones, which end the stream (maybe one empty)."""
 
     def __init__(self, *, table: str, header: Header, keys: list[tuple[str, bool]],
                  convert: Callable[[Any], dict], rejections: tuple[type[BaseException], ...],
-                 batch_size: int = 25, merged_key: Callable[[dict], str] | None = None):
+                 batch_size: int = 25, merged_key: Callable[[dict], str] | None = None,
+                 interleave: int = 0, suffix: bytes = b""):
         """`merged_key`: item -> DynamoDB key text, when distinct source keys may convert to one
-        (isolate.merging_key): a batch then never holds one DynamoDB key twice."""
+        (isolate.merging_key): a batch (a window) then never holds one DynamoDB key twice.
+        `interleave`: items a window deals over its partition keys (0: off; only with a sort key).
+        `suffix`: request parameters after RequestItems (ddb_http.RETURN_CONSUMED)."""
         self.table, self.convert, self.rejections = table, convert, rejections
-        self.size, self.merged_key = batch_size, merged_key
+        self.batch_size, self.merged_key = batch_size, merged_key
+        self.window = interleave if interleave > batch_size and len(keys) > 1 else 0
+        self.size = self.window or batch_size  # items that close the open batch (or window)
+        self.pks: list[Any] = []  # the open window's partition key values, one an item
+        self.window_bytes = 0
         self.batch_keys: set[str] = set()
         self.decode = build_packet_decoder(header.converters)
         names = header.names
@@ -144,7 +160,7 @@ class Batcher:
         self.cut = self.width if self.width < len(names) else None
         self._prefix = b'{"RequestItems":{' + orjson.dumps(table) + b':[{"PutRequest":{"Item":'
         self._sep = b'}},{"PutRequest":{"Item":'
-        self._suffix = b'}}]}}'
+        self._suffix = b'}}]}' + suffix + b'}'
         self.items: list[bytes] = []
         self.seq = self.read = 0
         self.rejects: list[bytes] = []  # the open batch's reject lines
@@ -167,17 +183,19 @@ class Batcher:
             size, count, i = self.size, len(encoded), 0
             while i < count:
                 if self.full:  # the next row exists and its key differs: a clean boundary
-                    out.append(self._close(True))
+                    out.extend(self._close(True))
                 take = min(size - len(self.items), count - i)
                 self.items += encoded[i:i + take]
+                if self.window:
+                    self._window_add(keys[i:i + take], encoded[i:i + take])
                 i += take
                 self.read += take
                 self.prev = keys[i - 1]
-                self.full = len(self.items) >= size
+                self.full = self.full or len(self.items) >= size
             return out
         for row, key in zip(rows, keys):
             if self.full:  # the batch closes when the next row shows whether the key changes here
-                out.append(self._close(key != self.prev))
+                out.extend(self._close(key != self.prev))
             self.read += 1
             if key == self.prev and (key is not None if self.single else None not in key):
                 self._reject(row, key, DUPLICATE)
@@ -194,25 +212,45 @@ class Batcher:
                     self._reject(row, key, MERGED.format(key=text))
                     continue
                 self.batch_keys.add(text)
-            self.items.append(orjson.dumps(item))
-            self.full = len(self.items) >= self.size
+            encoded_item = orjson.dumps(item)
+            self.items.append(encoded_item)
+            if self.window:
+                self._window_add((key,), (encoded_item,))
+            self.full = self.full or len(self.items) >= self.size
         return out
 
-    def finish(self) -> Batch:
+    def finish(self) -> list[Batch]:
         return self._close(True)
 
-    def _close(self, boundary_ok: bool) -> Batch:
+    def _window_add(self, keys: list[Any], encoded: list[bytes]) -> None:
+        self.pks += [k[0] for k in keys]
+        self.window_bytes += sum(map(len, encoded))
+        if self.window_bytes >= WINDOW_BYTES:
+            self.full = True
+
+    def _close(self, boundary_ok: bool) -> list[Batch]:
+        """The open batch, or the open window dealt over its partition keys and cut in batches."""
         items, self.items, self.full = self.items, [], False
         self.batch_keys.clear()
-        body = self._prefix + self._sep.join(items) + self._suffix if items else None
+        parts = [items]
+        if self.window:
+            pks, self.pks, self.window_bytes = self.pks, [], 0
+            if len(set(pks)) > 1:
+                items = _interleaved(items, pks)
+            parts = [items[i:i + self.batch_size] for i in range(0, len(items), self.batch_size)] or [[]]
         key = self.prev
         key_end = None if key is _NOTHING else (key,) if self.single else key
-        batch = Batch(self.seq, body, len(items), self.read, key_end, boundary_ok)
-        if self.rejects:
-            batch.rejects, batch.rejected = b"".join(self.rejects), len(self.rejects)
-            self.rejects, self.reject_bytes = [], 0
-        self.seq += 1
-        return batch
+        batches = []
+        for n, part in enumerate(parts):
+            last = n == len(parts) - 1
+            body = self._prefix + self._sep.join(part) + self._suffix if part else None
+            batch = Batch(self.seq, body, len(part), self.read, key_end, boundary_ok and last)
+            if last and self.rejects:
+                batch.rejects, batch.rejected = b"".join(self.rejects), len(self.rejects)
+                self.rejects, self.reject_bytes = [], 0
+            self.seq += 1
+            batches.append(batch)
+        return batches
 
     def _reject(self, row: tuple, key: Any, reason: str) -> None:
         values = row if self.cut is None else row[:self.cut]
@@ -230,6 +268,14 @@ class Batcher:
             self.full = True  # closes at the next row, where the key boundary is known
 
 
+def _interleaved(items: list[bytes], pks: list[Any]) -> list[bytes]:
+    """Items dealt round-robin over their partition keys, keys in order of first appearance."""
+    groups: dict[Any, list[bytes]] = {}
+    for item, pk in zip(items, pks):
+        groups.setdefault(pk, []).append(item)
+    return [item for deal in zip_longest(*groups.values()) for item in deal if item is not None]
+
+
 def iter_batches(dsn: Dsn, table: str, view: str, keys: list[tuple[str, bool]], convert: Callable[[Any], dict],
                  rejections: tuple[type[BaseException], ...], reject_file: BinaryIO,
                  batch_size: int = 25) -> Iterator[Batch]:
@@ -245,6 +291,6 @@ def iter_batches(dsn: Dsn, table: str, view: str, keys: list[tuple[str, bool]], 
             reject_file.write(batch.rejects)
             yield batch
     if batcher is not None:
-        batch = batcher.finish()
-        reject_file.write(batch.rejects)
-        yield batch
+        for batch in batcher.finish():
+            reject_file.write(batch.rejects)
+            yield batch

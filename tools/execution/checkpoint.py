@@ -5,9 +5,11 @@ The source stream is ordered by the view's key columns, so "everything up to key
 query can resume after (`WHERE key > K`). Batches are cut from the stream in order and may finish
 in any order; the `Frontier` advances over the finished prefix and records, at batch boundaries
 where the key changes (so no tie straddles it), the counts and the key below which everything is
-acknowledged. The frontier also writes the reject lines, batch by batch in stream order as it
-advances (the converter's, and the items DynamoDB refused, found only once a batch is answered),
-and records the reject file's size: a resume truncates the file there and never repeats a line.
+acknowledged (a window of item collections dealt over its partition keys is several batches of
+which only the last is such a boundary: batcher.py). The frontier also writes the reject lines,
+batch by batch in stream order as it advances (the converter's, and the items DynamoDB refused,
+found only once a batch is answered), and records the reject file's size: a resume truncates the
+file there and never repeats a line.
 """
 
 from __future__ import annotations
@@ -104,7 +106,7 @@ class Batch:
     """A BatchWriteItem request cut from the stream, and the stream position it ends at."""
 
     __slots__ = ("seq", "body", "count", "rows_end", "key_end", "boundary_ok", "rejects", "rejected", "parts",
-                 "refused", "refused_by_ddb")
+                 "refused", "refused_by_ddb", "nbytes")
 
     def __init__(self, seq: int, body: bytes | None, count: int, rows_end: int, key_end: tuple | None,
                  boundary_ok: bool, rejects: bytes = b"", rejected: int = 0):
@@ -119,6 +121,7 @@ class Batch:
         self.parts = 1              # requests of this batch still open (a refused batch is split)
         self.refused: list[bytes] = []  # reject lines of items the batch lost on the way (DynamoDB refused them)
         self.refused_by_ddb = 0     # of those, refused by DynamoDB item by item (not duplicates)
+        self.nbytes = 0             # the body's size, once the engine hands the body to its request
 
 
 class Frontier:

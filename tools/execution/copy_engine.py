@@ -1,15 +1,21 @@
 """The copy engine: every contract table's view into its DynamoDB table, fast, resumable, exact.
 
 Per table a reader thread streams the view's raw rows in key order (batcher.SourceThread); the
-event loop decodes and converts them, cuts BatchWriteItem bodies (batcher.Batcher), signs and
-posts them with up to `concurrency` requests in flight across all tables (sender.py).
-UnprocessedItems, throttling, 5xx and dropped connections are retried with exponential backoff and
-full jitter, a bounded number of times; every re-sent request is counted. A batch DynamoDB refuses
-as invalid (400 ValidationException) is split until the items it refuses stand alone (isolate.py):
-those go to the reject file with DynamoDB's reason, counted as rejected like the converter's
-rejects, and the copy goes on. A table's checkpoint (checkpoint.py) is written atomically to the
-run directory at most every `checkpoint_ms`: an interrupted run resumed with the same run id
-re-sends at most the batches that were in flight, loses nothing, and counts every row once.
+event loop decodes and converts them, cuts BatchWriteItem bodies (batcher.Batcher: item
+collections dealt over their partition keys), and a pacer releases them at the rate the table
+takes (rate_control.py: from the capacity DescribeTable states, adapted to the consumed capacity
+and the throttles of each answer) to up to `concurrency` requests in flight across all tables
+(sender.py). Throttling is back-pressure, not failure: UnprocessedItems and throttled requests are
+re-sent first, after a backoff with full jitter, for as long as the table makes progress; a table
+none of whose writes succeeds for `stall_timeout_s` stops with a resumable error. 5xx answers and
+dropped connections are retried a bounded number of times in a row. Every re-sent request is
+counted. A batch DynamoDB refuses as invalid (400 ValidationException) is split until the items it
+refuses stand alone (isolate.py): those go to the reject file with DynamoDB's reason, counted as
+rejected like the converter's rejects, and the copy goes on. A table's checkpoint (checkpoint.py)
+is written atomically to the run directory at most every `checkpoint_ms`: an interrupted run
+resumed with the same run id re-sends at most the batches that were in flight, loses nothing,
+and counts every row once. What DynamoDB made of it (WCU/s against capacity, throttles, latency,
+errors) is watched per table (monitor.py), in every progress update and in the stats.
 """
 
 from __future__ import annotations
@@ -19,62 +25,29 @@ import hashlib
 import json
 import logging
 import queue
-import random
 import threading
 import time
 from typing import Any, Callable, Iterable
 
-import orjson
-from pydantic import BaseModel, Field
-
-from mysql2ddb.tools.core.errors import AwsError, ConflictError, InputError, ThrottledError
+from mysql2ddb.tools.core.errors import ConflictError, InputError, ThrottledError
 from mysql2ddb.tools.core.progress import NullProgress, ProgressSink
 from mysql2ddb.tools.core.aws import AwsClients
 from mysql2ddb.tools.core.db import Dsn
 from mysql2ddb.tools.execution.batcher import END, Batcher, SourceThread
 from mysql2ddb.tools.execution.checkpoint import Frontier, TableState, decode_key
-from mysql2ddb.tools.execution.ddb_http import Refused, Retryable, endpoint_for, probe_moto
+from mysql2ddb.tools.execution.copy_answers import RequestFates
+from mysql2ddb.tools.execution.copy_options import CopyOptions, TableCopyStats
+from mysql2ddb.tools.execution.ddb_http import RETURN_CONSUMED, endpoint_for, probe_moto
 from mysql2ddb.tools.execution.isolate import Isolation, merging_key
+from mysql2ddb.tools.execution.monitor import TableMonitor
+from mysql2ddb.tools.execution.rate_control import Capacity, Pacer, RateController, table_capacities
 from mysql2ddb.tools.execution.rundir import RunDir
 from mysql2ddb.tools.execution.sender import Job, open_sender
 from mysql2ddb.tools.execution.source_stream import block_size, decode_rows, key_order
 
+__all__ = ["CopyOptions", "TableCopyStats", "copy_tables", "resolve_options"]
 log = logging.getLogger("mysql2ddb.copy")
-
-
-class CopyOptions(BaseModel):
-    concurrency: int | None = Field(None, ge=1, le=1024, description=(
-        "BatchWriteItem requests in flight, all tables together; default 32 (DynamoDB), embedded_concurrency on moto"))
-    tables_in_parallel: int = Field(4, ge=1, le=64, description="tables copied at the same time")
-    batch_size: int | None = Field(None, ge=1, le=25, description=(
-        "items per BatchWriteItem (DynamoDB allows 25); default 25, embedded_batch_size on moto"))
-    embedded_batch_size: int = Field(500, ge=1, le=10_000, description=(
-        "items per request on a local moto server: it takes any size and closes the connection after every answer"))
-    embedded_concurrency: int = Field(4, ge=1, le=64, description="requests in flight on a local moto server")
-    max_attempts: int = Field(12, ge=1, le=100, description="sends of one batch without progress before giving up")
-    refused_batch_limit: int = Field(8, ge=0, description=(
-        "stop the table when DynamoDB refuses, one by one, every item of a batch (at least this many): "
-        "a systematic problem (key type, table definition), not bad rows; 0 = never stop"))
-    backoff_base_s: float = Field(0.05, gt=0, description="first backoff ceiling; doubles each attempt (full jitter)")
-    backoff_cap_s: float = Field(5.0, gt=0, description="largest backoff ceiling")
-    request_timeout_s: float = Field(30.0, gt=0)
-    checkpoint_ms: int = Field(500, ge=0, description="state written at most this often (and at the end)")
-    queue_blocks: int = Field(4, ge=1, description="blocks of raw rows (~256 KB) read ahead per table (backpressure)")
-    slice_rows: int = Field(500, ge=1, description="rows converted between two looks at the network")
-    signer: str = Field("fast", pattern="^(fast|botocore)$", description="SigV4 implementation")
-    transport: str = Field("auto", pattern="^(auto|asyncio|aiohttp)$",
-                           description="HTTP client: our asyncio one, aiohttp, or auto (aiohttp behind a proxy)")
-    totals: dict[str, int] = Field(default_factory=dict, description="expected rows per table, for progress")
-
-
-class TableCopyStats(BaseModel):
-    table: str
-    read: int = Field(description="source rows read (each counted once, resumed runs included)")
-    written: int = Field(description="items acknowledged by DynamoDB")
-    rejected: int = Field(description="rows in rejects/<table>.jsonl (refused by the converter or by DynamoDB)")
-    retried: int = Field(description="requests re-sent: throttling, UnprocessedItems, errors, dropped connections")
-    seconds: float
-    items_per_s: float
+MAX_HELD_BATCHES = 50_000  # acknowledged out of order, waiting for an earlier one: reading pauses past this
 
 
 def spec_sha256(spec: dict[str, Any]) -> str:
@@ -87,11 +60,12 @@ def default_converter(spec: dict[str, Any]) -> tuple[Callable[[Any], dict], tupl
     return build_converter(spec), (RowRejected,)
 
 
-def stats_of(state: TableState) -> TableCopyStats:
+def stats_of(state: TableState, monitored: dict[str, Any] | None = None) -> TableCopyStats:
     seconds = round(state.seconds, 3)
     return TableCopyStats(table=state.table, read=state.rows, written=state.written, rejected=state.rejected,
                           retried=state.retried, seconds=seconds,
-                          items_per_s=round(state.written / state.seconds, 1) if state.seconds > 0 else 0.0)
+                          items_per_s=round(state.written / state.seconds, 1) if state.seconds > 0 else 0.0,
+                          **(monitored or {}))
 
 
 class _Shared:
@@ -103,9 +77,9 @@ class _Shared:
         self.progress = progress
 
 
-class TableCopy:
+class TableCopy(RequestFates):
     def __init__(self, shared: _Shared, spec: dict[str, Any], dsn: Dsn, run: RunDir,
-                 converter: Callable[[dict], tuple[Callable, tuple]]):
+                 converter: Callable[[dict], tuple[Callable, tuple]], capacity: Capacity):
         self.shared = shared
         self.options = shared.options
         self.spec = spec
@@ -118,9 +92,17 @@ class TableCopy:
         self.error: BaseException | None = None
         self.closed = False
         self.pending = 0
+        self.pending_bytes = 0
         self.idle = asyncio.Event()
+        self.space = asyncio.Event()
         self.frontier: Frontier | None = None
-        self._last_progress = 0.0
+        self.loop = asyncio.get_running_loop()
+        clock = self.loop.time
+        self.controller = RateController(capacity, ceiling=self.options.max_write_units_per_s, clock=clock)
+        self.monitor = TableMonitor(capacity, clock=clock)
+        self.pacer = Pacer(self.controller, shared.sender.submit)
+        self.last_progress = clock()
+        self._last_report = 0.0
 
     def _state(self) -> TableState:
         keys = key_order(self.spec)
@@ -139,7 +121,7 @@ class TableCopy:
         state = self._state()
         if state.done:
             return stats_of(state)
-        loop = asyncio.get_running_loop()
+        loop = self.loop
         started = time.monotonic()
         seconds_before = state.seconds
         state.runs += 1
@@ -161,13 +143,17 @@ class TableCopy:
                               lambda item: loop.call_soon_threadsafe(inbox.put_nowait, item), slots, stop)
         thread = threading.Thread(target=source.run, name=f"copy-{self.table}", daemon=True)
         thread.start()
+        self.last_progress = loop.time()
+        self._watching = loop.call_later(1.0, self._watch)
         finished = False
         try:
             header = await inbox.get()
             if isinstance(header, BaseException):
                 raise header
             batcher = Batcher(table=self.table, header=header, keys=keys, convert=convert, rejections=rejections,
-                              batch_size=self.options.batch_size, merged_key=merging_key(self.spec))
+                              batch_size=self.options.batch_size, merged_key=merging_key(self.spec),
+                              interleave=0 if self.controller.unlimited else self.options.interleave_items,
+                              suffix=RETURN_CONSUMED)
             while True:
                 block = await inbox.get()
                 if block is END:
@@ -180,8 +166,9 @@ class TableCopy:
                     rows, pos = decode_rows(batcher.decode, block, pos, self.options.slice_rows)
                     self._submit(batcher.push(rows))
                     await self.shared.sender.wait_space()
+                    await self._room()
                     await asyncio.sleep(0)
-            self._submit([batcher.finish()])
+            self._submit(batcher.finish())
             while self.pending and self.error is None:
                 self.idle.clear()
                 await self.idle.wait()
@@ -190,6 +177,9 @@ class TableCopy:
             finished = True
         finally:
             self.closed = True  # queued batches are dropped, late acknowledgements ignored
+            self._watching.cancel()
+            for job in self.pacer.close():
+                self.on_dropped(job)
             stop.set()
             await asyncio.to_thread(thread.join, 30)
             try:
@@ -197,10 +187,20 @@ class TableCopy:
             finally:
                 reject_file.close()
         self._report(final=True)
-        return stats_of(frontier.state)
+        rate = None if self.controller.unlimited else self.controller.rate
+        return stats_of(frontier.state, self.monitor.stats(time.monotonic() - started, rate))
+
+    async def _room(self) -> None:
+        """Pause reading while the table holds too much: bodies in flight, paced or waiting to be
+        re-sent (throttled), or batches acknowledged behind one that is not."""
+        limit = self.options.max_pending_mb * 1024 * 1024
+        while self.error is None and (self.pending_bytes > limit or self.frontier.pending > MAX_HELD_BATCHES):
+            self.space.clear()
+            await self.space.wait()
+        if self.error is not None:
+            raise self.error
 
     def _submit(self, batches: list[Any]) -> None:
-        sender = self.shared.sender
         for batch in batches:
             if self.error is not None:
                 raise self.error
@@ -208,128 +208,47 @@ class TableCopy:
                 self.frontier.ack(batch)
                 continue
             self.pending += 1
-            sender.submit(Job(self, batch))
+            job = Job(self, batch)
+            batch.nbytes, batch.body = len(batch.body), None  # the job holds it; acknowledged batches wait light
+            self.pending_bytes += batch.nbytes
+            self.pacer.submit(job)
         if batches:
             self._report()
 
     def _report(self, final: bool = False) -> None:
         now = time.monotonic()
-        if not final and now - self._last_progress < 0.5:
+        if not final and now - self._last_report < 0.5:
             return
-        self._last_progress = now
+        self._last_report = now
         fr = self.frontier
         st = fr.state
         rows = st.rows if final else fr.rows
         total = self.options.totals.get(self.table, rows if final else None)
+        rate = None if self.controller.unlimited else self.controller.rate
         self.shared.progress.update(
             f"copy {self.table}", rows, total,
-            f"{fr.written:,} written, {st.rejected:,} rejected, {st.retried + fr.retried:,} retried")
+            f"{fr.written:,} written, {st.rejected:,} rejected, {st.retried + fr.retried:,} retried; "
+            + self.monitor.line(rate))
 
-    # ---- the sender's callbacks (sender.py): one batch's fate ----
-    def on_done(self, job: Job) -> None:
-        """One request of a batch written; the batch is acknowledged once all its requests are."""
-        try:
-            batch = job.batch
-            batch.parts -= 1
-            if batch.parts == 0 and not self.closed:
-                self._check_refused(batch)
-                self.frontier.ack(batch)
-        except Exception as exc:  # noqa: BLE001 - e.g. the state file cannot be written
-            self._error(exc)
-        finally:
-            self._finished()
-
-    def on_refused(self, job: Job, exc: Refused) -> None:
-        """DynamoDB refused the request as invalid and wrote none of it: drop repeated keys, else
-        split it in halves and send both; a single item refused is a culprit for the reject file."""
+    def _watch(self) -> None:
+        """Once a second: progress even while nothing is answered, and the stall timeout."""
         if self.closed:
-            self._finished()
             return
-        try:
-            iso, batch = self.isolation, job.batch
-            requests = iso.requests(job.body)
-            if len(requests) == 1:
-                batch.refused.append(iso.reject_line(requests[0], f"DynamoDB refused the item: {exc.aws_code}: "
-                                                                  f"{exc.message}"))
-                batch.refused_by_ddb += 1
-                self.on_done(job)  # this part is settled
-                return
-            kept, repeated = iso.split(requests)
-            if repeated:
-                batch.refused += repeated
-                self._resend(job, kept)
-                return
-            half = len(requests) // 2
-            other = Job(self, batch)
-            batch.parts += 1
-            self.pending += 1
-            self._resend(job, requests[:half])
-            self._resend(other, requests[half:])
-        except Exception as error:  # noqa: BLE001 - an unreadable body: stop the table
-            self._error(error)
-            self._finished()
-
-    def _resend(self, job: Job, requests: list[dict[str, Any]]) -> None:
-        job.body, job.sent, job.attempt = self.isolation.body(requests), len(requests), 0
-        self.frontier.retried += 1
-        asyncio.get_running_loop().call_soon(self.shared.sender.submit, job)
-
-    def _check_refused(self, batch: Any) -> None:
-        """Every item of a large batch lost, each refused on its own (but repeated keys): the table,
-        not the rows, is wrong."""
-        limit = self.options.refused_batch_limit
-        if not limit or batch.refused_by_ddb < limit or len(batch.refused) < batch.count:
-            return
-        reason = next(r for r in (orjson.loads(line)["reason"] for line in batch.refused) if r.startswith("DynamoDB"))
-        raise AwsError(
-            f"DynamoDB refused every one of the {batch.count} items of a batch into {self.table}, each on its own; "
-            f"the first: {reason}", where=f"copy {self.table} at {self.shared.sender.url}",
-            remedy="a systematic problem, not bad rows: compare the contract's key attributes and types with the "
-                   f"table's; the run is checkpointed: resume it with --resume {self.run.run_id} "
-                   "(if these rows really are all invalid, set the copy option refused_batch_limit to 0)")
-
-    def on_unprocessed(self, job: Job, unprocessed: dict[str, Any]) -> None:
-        left = sum(len(v) for v in unprocessed.values())
-        job.attempt = job.attempt + 1 if left >= job.sent else 1  # progress resets the count
-        job.sent = left
-        job.body = orjson.dumps({"RequestItems": unprocessed})
-        self._again(job, f"{left} item(s) stayed unprocessed", "throttled")
-
-    def on_retry(self, job: Job, exc: Retryable) -> None:
-        job.attempt += 1
-        self._again(job, str(exc), exc.kind)
-
-    def on_fail(self, job: Job, exc: BaseException) -> None:
-        self._error(exc)
-        self._finished()
-
-    def on_dropped(self, job: Job) -> None:
-        self._finished()
-
-    def _again(self, job: Job, why: str, kind: str) -> None:
-        """Re-send after a backoff with full jitter, a bounded number of times; count it."""
-        if job.attempt >= self.options.max_attempts:
-            resume = f"the run is checkpointed: resume it later with --resume {self.run.run_id}"
-            error = ThrottledError if kind == "throttled" else AwsError
-            self.on_fail(job, error(
-                f"BatchWriteItem into {self.table} failed {job.attempt} times in a row; last: {why}",
+        stalled = self.loop.time() - self.last_progress
+        if self.pending and stalled >= self.options.stall_timeout_s:
+            m = self.monitor
+            self._error(ThrottledError(
+                f"no write into {self.table} succeeded for {stalled:,.0f} s ({m.throttled_items:,} items throttled, "
+                f"{m.errors:,} failed requests in this run; {m.written:,} items written); capacity: "
+                f"{self.controller.capacity.source}",
                 where=f"copy {self.table} at {self.shared.sender.url}",
-                remedy=f"{resume}; " + ("raise the table's write capacity or lower the concurrency"
-                                        if kind == "throttled" else "check the endpoint and the network path to it")))
+                remedy=f"the run {self.run.run_id} is checkpointed: resume it with --resume {self.run.run_id} once "
+                       "the table takes writes again (raise its write capacity or warm throughput, or let other "
+                       "writers finish); to wait longer before stopping, raise the copy option stall_timeout_s"))
             return
-        self.frontier.retried += 1
-        ceiling = min(self.options.backoff_cap_s, self.options.backoff_base_s * (2 ** (job.attempt - 1)))
-        asyncio.get_running_loop().call_later(random.uniform(0, ceiling), self.shared.sender.submit, job)
+        self._report()
+        self._watching = self.loop.call_later(1.0, self._watch)
 
-    def _error(self, exc: BaseException) -> None:
-        if self.error is None:
-            self.error = exc
-        self.idle.set()
-
-    def _finished(self) -> None:
-        self.pending -= 1
-        if self.pending <= 0:
-            self.idle.set()
 
 
 async def resolve_options(options: CopyOptions, aws: AwsClients) -> CopyOptions:
@@ -337,7 +256,12 @@ async def resolve_options(options: CopyOptions, aws: AwsClients) -> CopyOptions:
     flight, or fewer, larger requests when the endpoint is a local moto server."""
     if options.batch_size is not None and options.concurrency is not None:
         return options
-    moto = await asyncio.to_thread(probe_moto, endpoint_for(aws))
+    return _resolved(options, await asyncio.to_thread(probe_moto, endpoint_for(aws)))
+
+
+def _resolved(options: CopyOptions, moto: bool) -> CopyOptions:
+    if options.batch_size is not None and options.concurrency is not None:
+        return options
     if moto:
         log.info("the endpoint is a moto server: %d items a request, %d in flight",
                  options.embedded_batch_size, options.embedded_concurrency)
@@ -354,13 +278,17 @@ async def copy_tables(specs: dict[str, dict], dsn: Dsn, aws: AwsClients, run: Ru
     """Copy each named table (all specs when `tables` is None) into DynamoDB; tables in parallel.
     Resumes from the run directory's checkpoints. Returns one TableCopyStats per table, in order.
     `converter` replaces convert.build_converter: spec -> (convert(row) -> item, rejection types)."""
-    options = await resolve_options(options or CopyOptions(), aws)
+    options = options or CopyOptions()
     progress = progress or NullProgress()
     names = list(tables) if tables is not None else list(specs)
     missing = [n for n in names if n not in specs]
     if missing:
         raise InputError(f"no conversion spec for {', '.join(missing)}", where="copy",
                          remedy="name tables of the contract: " + ", ".join(specs))
+    moto = await asyncio.to_thread(probe_moto, endpoint_for(aws))  # never throttles: nothing to pace
+    options = _resolved(options, moto)
+    capacities = await table_capacities(aws, [specs[n].get("table", n) for n in names], unlimited=moto,
+                                        transport=options.transport, timeout_s=min(10.0, options.request_timeout_s))
     async with open_sender(aws, concurrency=options.concurrency, timeout_s=options.request_timeout_s,
                            signer=options.signer, transport=options.transport) as sender:
         shared = _Shared(sender, options, progress)
@@ -369,7 +297,8 @@ async def copy_tables(specs: dict[str, dict], dsn: Dsn, aws: AwsClients, run: Ru
         async def one(name: str) -> TableCopyStats:
             async with gate:
                 spec = {**specs[name], "table": specs[name].get("table", name)}
-                return await TableCopy(shared, spec, dsn, run, converter or default_converter).copy()
+                return await TableCopy(shared, spec, dsn, run, converter or default_converter,
+                                       capacities[spec["table"]]).copy()
 
         tasks = [asyncio.ensure_future(one(n)) for n in names]
         try:

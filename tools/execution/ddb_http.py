@@ -6,7 +6,9 @@ and aiohttp (~240 us a request; used when an HTTP(S)_PROXY applies, or on reques
 retryable failure (throttling, 5xx, a dropped or timed-out connection, a bad checksum), a refusal
 (400 ValidationException/SerializationException: DynamoDB wrote nothing of the request because
 something in it is invalid, often a single item; the copy engine isolates it) or a terminal one
-(mapped onto our error hierarchy, named with its AWS code).
+(mapped onto our error hierarchy, named with its AWS code). Every request asks for
+ReturnConsumedCapacity=INDEXES: the write units the table and each GSI consumed drive the copy's
+rate controller (rate_control.py) and its monitoring (monitor.py).
 """
 
 from __future__ import annotations
@@ -34,6 +36,14 @@ RETRYABLE_CODES = {
 ALL_DONE = b'{"UnprocessedItems":{}}'
 THROTTLE_CODES = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 REFUSED_CODES = {"ValidationException", "SerializationException"}
+# asks DynamoDB for the write units each request consumed, the table's and each GSI's
+RETURN_CONSUMED = b',"ReturnConsumedCapacity":"INDEXES"'
+DESCRIBE_TABLE = "DynamoDB_20120810.DescribeTable"
+
+
+def request_body(request_items: dict[str, Any]) -> bytes:
+    """A BatchWriteItem body for `request_items` (a re-send, a part), asking for consumed capacity."""
+    return orjson.dumps({"RequestItems": request_items, "ReturnConsumedCapacity": "INDEXES"})
 
 
 class Retryable(Exception):
@@ -182,14 +192,23 @@ def batch_outcome(status: int, data: bytes, table: str, url: str) -> dict[str, A
     """A BatchWriteItem answer: None when every item was written, the UnprocessedItems request map
     when some were not; raises Retryable (throttling, 5xx, unreadable), Refused (an invalid request:
     nothing written) or a terminal error."""
+    return batch_answer(status, data, table, url)[0]
+
+
+Consumed = tuple[float, dict[str, float]]  # (the table's write units, GSI name -> its write units)
+
+
+def batch_answer(status: int, data: bytes, table: str, url: str) -> tuple[dict[str, Any] | None, Consumed | None]:
+    """batch_outcome, and the write units DynamoDB says the request consumed (None when the
+    answer does not say: an endpoint that ignores ReturnConsumedCapacity)."""
     if status == 200 and data == ALL_DONE:
-        return None
+        return None, None
     if status == 200:
         try:
-            unprocessed = orjson.loads(data).get("UnprocessedItems")
+            doc = orjson.loads(data)
         except orjson.JSONDecodeError:
             raise Retryable("connection", "unreadable BatchWriteItem response") from None
-        return unprocessed or None
+        return doc.get("UnprocessedItems") or None, consumed_of(doc.get("ConsumedCapacity"), table)
     code, message = _error_code(data)
     if code in THROTTLE_CODES:
         raise Retryable("throttled", f"{code}: {message}")
@@ -207,6 +226,22 @@ def batch_outcome(status: int, data: bytes, table: str, url: str) -> dict[str, A
                           remedy="grant dynamodb:BatchWriteItem on the table to these credentials; check the region")
     raise AwsError(f"HTTP {status} {code or 'error'}: {message}", where=where,
                    remedy="read the AWS message above: a ValidationException names the attribute or key at fault")
+
+
+def consumed_of(capacity: Any, table: str) -> Consumed | None:
+    """The table's entry of a ConsumedCapacity list (TOTAL or INDEXES form)."""
+    if not isinstance(capacity, list):
+        return None
+    for entry in capacity:
+        if not isinstance(entry, dict) or entry.get("TableName", table) != table:
+            continue
+        indexes = {name: float((v or {}).get("CapacityUnits") or 0.0)
+                   for name, v in (entry.get("GlobalSecondaryIndexes") or {}).items()}
+        own = (entry.get("Table") or {}).get("CapacityUnits")
+        if own is None:
+            own = float(entry.get("CapacityUnits") or 0.0) - sum(indexes.values())
+        return float(own), indexes
+    return None
 
 
 def crc_mismatch(crc: bytes | str | None, body: bytes) -> bool:

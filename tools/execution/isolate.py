@@ -19,6 +19,7 @@ from typing import Any, Callable
 import orjson
 
 from mysql2ddb.tools.execution.convert import RowRejected, key_text
+from mysql2ddb.tools.execution.ddb_http import request_body
 
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
 _NUMERIC_TYPES = {"tinyint", "smallint", "mediumint", "int", "integer", "bigint", "year", "serial", "decimal",
@@ -57,7 +58,7 @@ class Isolation:
         return orjson.loads(body)["RequestItems"][self.table]
 
     def body(self, requests: list[dict[str, Any]]) -> bytes:
-        return orjson.dumps({"RequestItems": {self.table: requests}})
+        return request_body({self.table: requests})
 
     def split(self, requests: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[bytes]]:
         """(the requests to send again, reject lines of the repeated keys dropped from them)."""

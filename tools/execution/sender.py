@@ -5,7 +5,8 @@ small machine, 2 us an item). Here each keep-alive connection is a protocol that
 is complete, classifies it (ddb_http.batch_outcome), tells the job's owner, and writes the next
 queued job at once: no task, future or timer per request. The owner (copy_engine.TableCopy)
 decides about retries (it re-submits after a backoff), refusals (it splits the batch to isolate
-the invalid items) and acknowledgements.
+the invalid items) and acknowledgements. Each job carries when it was sent and the write units
+its answer says it consumed, for the owner's rate controller and monitoring.
 
 `CoroutineSender` offers the same interface over ddb_http.DynamoHttp (aiohttp), for endpoints
 behind an HTTP proxy.
@@ -22,7 +23,7 @@ from urllib.parse import urlsplit
 
 from mysql2ddb.tools.core.aws import AwsClients
 from mysql2ddb.tools.execution.ddb_http import (
-    BATCH_WRITE, DynamoHttp, Refused, Retryable, batch_outcome, crc_mismatch, credentials_for, endpoint_for, proxied,
+    BATCH_WRITE, DynamoHttp, Refused, Retryable, batch_answer, crc_mismatch, credentials_for, endpoint_for, proxied,
 )
 from mysql2ddb.tools.execution.http11 import HttpError, default_ssl_context, parse_response
 from mysql2ddb.tools.execution.sigv4 import FastSigner, botocore_headers, host_and_path
@@ -42,22 +43,27 @@ class Owner(Protocol):
 
 class Job:
     """One request of a batch on its way: the body to send now (the whole batch, what is left of it,
-    or a part of a refused batch)."""
+    or a part of a refused batch). `units`: the write units the owner's pacer reserved for it;
+    `sent_at`: the loop time it was written; `consumed`: what its answer said it consumed."""
 
-    __slots__ = ("owner", "batch", "body", "sent", "attempt")
+    __slots__ = ("owner", "batch", "body", "sent", "attempt", "errors", "units", "sent_at", "consumed")
 
     def __init__(self, owner: Owner, batch: Any):
         self.owner = owner
         self.batch = batch
         self.body: bytes = batch.body
         self.sent: int = batch.count
-        self.attempt = 0
+        self.attempt = 0    # sends without progress (the backoff grows with it)
+        self.errors = 0     # of those, in a row without an answer or with a 5xx (bounded by max_attempts)
+        self.units = 0.0
+        self.sent_at = 0.0
+        self.consumed: Any = None
 
 
 def _deliver(job: Job, status: int, body: bytes, url: str) -> None:
     owner = job.owner
     try:
-        unprocessed = batch_outcome(status, body, owner.table, url)
+        unprocessed, job.consumed = batch_answer(status, body, owner.table, url)
     except Retryable as exc:
         owner.on_retry(job, exc)
     except Refused as exc:
@@ -86,7 +92,8 @@ class _Connection(asyncio.Protocol):
     def send(self, job: Job) -> None:
         sender = self.sender
         self.job = job
-        self.deadline = sender.loop.time() + sender.timeout_s
+        job.sent_at = now = sender.loop.time()
+        self.deadline = now + sender.timeout_s
         body = job.body
         self.transport.write(b"".join((sender.request_line, str(len(body)).encode("ascii"), b"\r\n",
                                        sender.sign(BATCH_WRITE, body), b"\r\n", body)))
@@ -268,6 +275,7 @@ class CoroutineSender:
                 job.owner.on_dropped(job)
                 continue
             try:
+                job.sent_at = asyncio.get_running_loop().time()
                 status, data = await self.http.post(BATCH_WRITE, job.body)
             except Retryable as exc:
                 job.owner.on_retry(job, exc)
