@@ -57,6 +57,9 @@ def build_app() -> SerialApp:
 
     app = DomainDispatcherApplication(create_backend_app)
     app.debug = True  # as moto.server does: errors come back as responses, not dropped connections
+    from mysql2ddb.tools.core.moto_reads import install
+
+    install()  # Scan/Query pages without moto's slow generic serializer (moto_reads.py says why)
     return SerialApp(app)
 
 

@@ -1,7 +1,10 @@
 """Order-independent digests of a set of items, bucketed by key hash, for verification.
 
 Each item gets a canonical form (numbers in canonical text so 117.70 and 117.7 agree, sets
-sorted, binary as base64, map keys sorted) and a sha256. Per bucket (the first byte of
+sorted, binary as base64, map keys sorted) and a sha256. Hashing is the verifier's CPU per item
+on both sides (~4 us here): values already canonical (strings, booleans, numbers in canonical
+text: what the converter writes and DynamoDB returns) are kept as they are, and orjson writes the
+form with sorted keys. Per bucket (the first byte of
 sha256(key): 256 buckets) we keep the item count, the XOR and the sum (mod 2**256) of the item
 hashes: equal buckets hold the same items with overwhelming probability, whatever the order they
 were read in; a differing bucket is re-read to name its keys.
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
+import re
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -22,6 +25,9 @@ from mysql2ddb.tools.execution.convert import RowRejected, canonical_number, key
 BUCKETS = 256
 REFUSED = "DynamoDB refused the item:"  # the copy engine's reason for an item DynamoDB would not store
 _MASK = (1 << 256) - 1
+# number text canonical_number would return unchanged: no exponent, no leading or trailing zeros,
+# at most 38 characters (so at most 38 significant digits and well inside DynamoDB's range)
+_CANONICAL_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?")
 
 
 def wire_value(av: dict) -> Any:
@@ -52,9 +58,38 @@ def canonical_item(item: dict) -> dict:
     return {name: wire_value(av) for name, av in item.items()}
 
 
+def _number(text: Any) -> str:
+    if type(text) is str and len(text) <= 38 and text != "-0" and _CANONICAL_NUMBER.fullmatch(text):
+        return text
+    return canonical_number(text)
+
+
+def hash_value(av: dict) -> dict:
+    """An AttributeValue in the hashed canonical form: itself when already canonical."""
+    (kind, value), = av.items()
+    if kind == "S" or kind == "BOOL" or kind == "NULL":
+        return av
+    if kind == "N":
+        text = _number(value)
+        return av if text is value else {"N": text}
+    if kind == "B":
+        return av if type(value) is str else {"B": _b64(value)}
+    if kind == "M":
+        return {"M": {k: hash_value(v) for k, v in value.items()}}
+    if kind == "L":
+        return {"L": [hash_value(v) for v in value]}
+    if kind == "SS":
+        return {"SS": sorted(value)}
+    if kind == "NS":
+        return {"NS": sorted(_number(v) for v in value)}
+    if kind == "BS":
+        return {"BS": sorted(_b64(v) for v in value)}
+    return av
+
+
 def item_hash(item: dict) -> int:
-    text = json.dumps(canonical_item(item), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest(), "big")
+    text = orjson.dumps({name: hash_value(av) for name, av in item.items()}, option=orjson.OPT_SORT_KEYS)
+    return int.from_bytes(hashlib.sha256(text).digest(), "big")
 
 
 def bucket_of(key: str) -> int:
