@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Optional
 
 import typer
@@ -25,6 +24,8 @@ def register(app: typer.Typer) -> None:
                 as_json: bool = JsonOpt) -> None:
         """Wait until the sync reaches the source's current position, verify every item, stop the sync,
         and say what the application must switch. Exit status 1 when verification finds differences."""
+        import asyncio
+
         from mysql2ddb.tools.core.progress import terminal_progress
         from mysql2ddb.tools.usecases import live
 
@@ -37,6 +38,8 @@ def register(app: typer.Typer) -> None:
 def run_live(contract: Any, dsn: str | None, endpoint_url: str | None, region: str | None, resume: str | None,
              yes: bool, as_json: bool) -> None:
     """`migrate --cdc`: start a live run (or resume one), then copy and follow in this process."""
+    import asyncio
+
     from mysql2ddb.tools.core.progress import terminal_progress
     from mysql2ddb.tools.usecases import live
 
@@ -54,6 +57,8 @@ def run_live(contract: Any, dsn: str | None, endpoint_url: str | None, region: s
 def run_sync(run_id: str = typer.Argument(..., help="the live run to copy and follow"),
              dsn: Optional[str] = DsnOpt, as_json: bool = JsonOpt) -> None:
     """The copy of a live run (resumed where it stopped), then the sync until a cutover or a stop."""
+    import asyncio
+
     from mysql2ddb.tools.core.progress import terminal_progress
     from mysql2ddb.tools.usecases import live
 

@@ -3,7 +3,6 @@ one, checked against the data when a DSN is known, kept in table_keys.json."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Optional
 
 import typer
@@ -18,6 +17,8 @@ def key(table: str = typer.Argument(..., help="the MySQL table without a usable 
         synthetic: bool = typer.Option(False, "--synthetic", help="key by a hash of the whole row"),
         dsn: Optional[str] = DsnOpt, as_json: bool = JsonOpt) -> None:
     """Choose the key of a table without a primary key (columns, or a synthetic row hash)."""
+    import asyncio
+
     from mysql2ddb.tools.usecases import modeling as uc
 
     names = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
