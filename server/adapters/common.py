@@ -13,8 +13,9 @@ from typing import Any, Awaitable, Callable, TypeVar
 
 from fastmcp import Context
 from fastmcp.exceptions import ToolError
+from fastmcp.server.middleware import Middleware, MiddlewareContext
 from fastmcp.tools.base import ToolResult
-from mcp.types import TextContent, ToolAnnotations
+from mcp.types import ResourceListChangedNotification, TextContent, ToolAnnotations
 
 from mysql2ddb.tools.core.access import Caller
 from mysql2ddb.tools.core.consent import Effect, operation
@@ -72,6 +73,38 @@ def mapped(fn: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
             raise tool_error(exc) from None
 
     return wrapper
+
+
+def workspace_stamp(workspace: Workspace) -> frozenset[tuple[str, int, int]]:
+    """A cheap fingerprint of the artifacts: each path with its modification time and size."""
+    stamp = []
+    for rel in workspace.list():
+        try:
+            st = (workspace.root / rel).stat()
+        except OSError:  # removed meanwhile
+            continue
+        stamp.append((rel, st.st_mtime_ns, st.st_size))
+    return frozenset(stamp)
+
+
+class ArtifactChanges(Middleware):
+    """After a tool call that wrote, replaced or removed workspace artifacts (failed calls too: they
+    may have written part), tell the client: notifications/resources/list_changed."""
+
+    def __init__(self, workspace: Workspace):
+        self.workspace = workspace
+
+    async def on_call_tool(self, context: MiddlewareContext[Any], call_next: Any) -> Any:
+        before = await asyncio.to_thread(workspace_stamp, self.workspace)
+        try:
+            return await call_next(context)
+        finally:
+            ctx = context.fastmcp_context
+            if ctx is not None and await asyncio.to_thread(workspace_stamp, self.workspace) != before:
+                try:
+                    await ctx.send_notification(ResourceListChangedNotification())
+                except Exception as exc:  # noqa: BLE001 - a lost notice must not fail the call
+                    log.info("resources/list_changed not sent: %s", exc)
 
 
 class McpProgress:
