@@ -38,43 +38,52 @@ CONTRACT = {"tables": [
 class Workload(threading.Thread):
     """The application: random writes until stopped; counts what it did."""
 
+    # cumulative shares of: insert, update, delete, rename, move, multi-row transaction (the rest: rollback)
+    STRESS = (0.25, 0.45, 0.55, 0.65, 0.75, 0.9)  # every kind often: the correctness test
+    TYPICAL = (0.45, 0.85, 0.93, 0.94, 0.96, 0.99)  # an order system's day: renames are rare
+
     def __init__(self, server, seed: int, customers: int = CUSTOMERS, orders: int = ORDERS,
-                 rate: float | None = None):
+                 rate: float | None = None, mix: tuple[float, ...] = STRESS):
         super().__init__(daemon=True)
         self.server, self.rng, self.stop_now, self.done = server, random.Random(seed), threading.Event(), {}
         self.customers, self.next_order = customers, orders + 1
         self.pause = 1.0 / rate if rate else 0.004  # statements a second, roughly
+        self.mix = mix
 
     def _count(self, what: str) -> None:
         self.done[what] = self.done.get(what, 0) + 1
 
     def step(self, cur) -> None:
         r, cid = self.rng.random(), self.rng.randint(1, self.customers)
-        if r < 0.25:
+        insert, update, delete, rename, move, transaction = self.mix
+        if r < insert:
             cur.execute("INSERT INTO orders (id, customer_id, amount, status) VALUES (%s, %s, %s, 'new')",
                         (self.next_order, cid, self.rng.randint(1, 999)))
             self.next_order += 1
             self._count("insert")
-        elif r < 0.45:
+        elif r < update:
             cur.execute("UPDATE orders SET status = 'paid', amount = amount + 1 WHERE id = %s",
                         (self.rng.randint(1, self.next_order),))
             self._count("update")
-        elif r < 0.55:
+        elif r < delete:
             cur.execute("DELETE FROM orders WHERE id = %s", (self.rng.randint(1, self.next_order),))
             self._count("delete")
-        elif r < 0.65:
+        elif r < rename:
             cur.execute("UPDATE customer SET name = %s WHERE id = %s", (f"renamed-{self.rng.randint(1, 10**6)}", cid))
             self._count("rename")
-        elif r < 0.75:
+        elif r < move:
             cur.execute("UPDATE orders SET customer_id = %s WHERE id = %s", (cid, self.rng.randint(1, self.next_order)))
             self._count("move")
-        elif r < 0.9:
+        elif r < transaction:
             cur.execute("BEGIN")
             for _ in range(3):
                 cur.execute("INSERT INTO orders (id, customer_id, amount, status) VALUES (%s, %s, 5, 'batch')",
                             (self.next_order, cid))
                 self.next_order += 1
-            cur.execute("UPDATE customer SET name = CONCAT(name, '+') WHERE id = %s", (cid,))
+            if self.mix is self.STRESS:  # a rename inside the transaction rewrites every order of that customer
+                cur.execute("UPDATE customer SET name = CONCAT(name, '+') WHERE id = %s", (cid,))
+            else:
+                cur.execute("UPDATE orders SET status = 'grouped' WHERE id = %s", (self.next_order - 1,))
             cur.execute("COMMIT")
             self._count("transaction")
         else:

@@ -114,39 +114,71 @@ def _collect(index: ContractIndex, changes: Iterable[RowChange]) -> dict[tuple[s
     return wanted
 
 
-def _reread(select: exp.Select, want: _Wanted, key_columns: list[str]) -> tuple[exp.Select, list[Any]] | None:
+def _reread(select: exp.Select, want: _Wanted, key_columns: list[str]) -> tuple[str, list[Any]] | None:
+    """The SELECT filtered to the rows a batch touched (driver text, parameters); None: nothing."""
     if want.everything:
-        return select, []
-    terms: list[exp.Expression] = []
+        return _rendered(select, ("all",), lambda: select), []
+    shape: list[tuple] = []
     params: list[Any] = []
-    for values in want.keys:
-        terms.append(exp.and_(*[exp.EQ(this=sql.col(c, SRC), expression=sql.param()) for c in key_columns]))
-        params.extend(values)
-    for column, values in want.values.items():
+    if want.keys:
+        shape.append(("keys", tuple(key_columns), len(want.keys)))
+        params.extend(v for values in sorted(want.keys, key=repr) for v in values)
+    for column, values in sorted(want.values.items()):
         if values:
-            terms.append(sql.in_params(sql.col(column, SRC), len(values)))
+            shape.append(("in", column, len(values)))
             params.extend(sorted(values, key=repr))
-    if not terms:
+    if not shape:
         return None
-    return select.copy().where(exp.or_(*terms) if len(terms) > 1 else terms[0]), params
+
+    def build() -> exp.Select:
+        terms: list[exp.Expression] = []
+        for part in shape:
+            if part[0] == "keys" and len(key_columns) == 1:
+                terms.append(sql.in_params(sql.col(key_columns[0], SRC), part[2]))
+            elif part[0] == "keys":
+                row = exp.and_(*[exp.EQ(this=sql.col(c, SRC), expression=sql.param()) for c in key_columns])
+                terms.extend(row.copy() for _ in range(part[2]))
+            else:
+                terms.append(sql.in_params(sql.col(part[1], SRC), part[2]))
+        return select.copy().where(exp.or_(*terms) if len(terms) > 1 else terms[0])
+
+    return _rendered(select, tuple(shape), build), params
 
 
-def _over_images(select: exp.Select, images: list[dict[str, Any]]) -> tuple[exp.Select, list[Any]]:
-    """The SELECT with `src` replaced by the given row images (a derived table of literals-as-params)."""
+_RENDERED: dict[tuple[int, tuple], str] = {}
+
+
+def _rendered(select: exp.Select, shape: tuple, build: Any) -> str:
+    """Driver text per SELECT and parameter shape, built once: a batch differs only in its values."""
+    key = (id(select), shape)
+    if key not in _RENDERED:
+        if len(_RENDERED) > 4096:
+            _RENDERED.clear()
+        _RENDERED[key] = sql.driver_sql(build())
+    return _RENDERED[key]
+
+
+def _over_images(select: exp.Select, images: list[dict[str, Any]]) -> tuple[str, list[Any]]:
+    """The SELECT with `src` replaced by the given row images (a derived table of parameters)."""
     columns = list(images[0])
-    rows = [exp.select(*[exp.alias_(sql.param(), sql.ident(c)) for c in columns]) for _ in images]
-    derived: exp.Expression = rows[0]
-    for other in rows[1:]:
-        derived = exp.union(derived, other, distinct=False)
-    query = select.copy()
-    query.set("from_", exp.From(this=exp.Subquery(this=derived, alias=exp.TableAlias(this=sql.ident(SRC)))))
-    return query, [_param(img.get(c)) for img in images for c in columns]
+
+    def build() -> exp.Select:
+        derived: exp.Expression = exp.select(*[exp.alias_(sql.param(), sql.ident(c)) for c in columns])
+        for _ in images[1:]:  # nested by hand: exp.union would copy the growing tree each time
+            row = exp.select(*[exp.alias_(sql.param(), sql.ident(c)) for c in columns])
+            derived = exp.Union(this=derived, expression=row, distinct=False)
+        query = select.copy()
+        query.set("from_", exp.From(this=exp.Subquery(this=derived, alias=exp.TableAlias(this=sql.ident(SRC)))))
+        return query
+
+    text = _rendered(select, ("images", tuple(columns), len(images)), build)
+    return text, [_param(img.get(c)) for img in images for c in columns]
 
 
-def _items(conn: Any, table: TableIndex, query: exp.Select, params: list[Any]) -> dict[str, dict]:
+def _items(conn: Any, table: TableIndex, text: str, params: list[Any]) -> dict[str, dict]:
     out: dict[str, dict] = {}
     with conn.cursor() as cur:
-        cur.execute(sql.driver_sql(query), params)
+        cur.execute(text, params)
         for row in cur.fetchall():
             try:
                 item = table.convert(row)
@@ -169,7 +201,8 @@ def derive(conn: Any, index: ContractIndex, transactions: list[Transaction]) -> 
             for image in want.before:  # one derived table per column layout
                 groups.setdefault(tuple(image), []).append(image)
             for images in groups.values():
-                old.update(_items(conn, table, *_over_images(select, images)))
+                for at in range(0, len(images), 100):  # bounded statements (and nesting) per query
+                    old.update(_items(conn, table, *_over_images(select, images[at:at + 100])))
         reread = _reread(select, want, index.row_keys.get(source_of(select), []))
         now = _items(conn, table, *reread) if reread else {}
         for key in set(old) - set(now):

@@ -54,25 +54,36 @@ class CdcState(BaseModel):
         atomic_write_bytes(run_root / CDC_STATE, self.model_dump_json(indent=2).encode())
 
 
-def write_ops(client: Any, ops: Ops, attempts: int = 50) -> None:
-    """Puts and deletes in BatchWriteItem requests of 25, UnprocessedItems retried with backoff."""
+def write_ops(client: Any, ops: Ops, attempts: int = 50, parallel: int = 4) -> None:
+    """Puts and deletes in BatchWriteItem requests of 25, `parallel` at a time (one item is in one
+    request only, so their order does not matter), UnprocessedItems retried with backoff."""
+    from concurrent.futures import ThreadPoolExecutor
+
     requests: dict[str, list[dict]] = {}
     for (table, _key), (kind, body) in ops.items():
         request = {"PutRequest": {"Item": body}} if kind == "put" else {"DeleteRequest": {"Key": body}}
         requests.setdefault(table, []).append(request)
     pending = [(t, r) for t, rs in requests.items() for r in rs]
-    for start in range(0, len(pending), 25):
+
+    def send(start: int) -> None:
         batch: dict[str, list] = {}
         for table, request in pending[start:start + 25]:
             batch.setdefault(table, []).append(request)
         for attempt in range(attempts):
             left = client.batch_write_item(RequestItems=batch).get("UnprocessedItems") or {}
             if not left:
-                break
+                return
             batch = left
             time.sleep(min(2.0, 0.05 * 2 ** attempt))
-        else:
-            raise RuntimeError(f"DynamoDB left {sum(len(v) for v in batch.values())} write(s) unprocessed")
+        raise RuntimeError(f"DynamoDB left {sum(len(v) for v in batch.values())} write(s) unprocessed")
+
+    starts = list(range(0, len(pending), 25))
+    if len(starts) <= 1:
+        for start in starts:
+            send(start)
+        return
+    with ThreadPoolExecutor(min(parallel, len(starts))) as pool:
+        list(pool.map(send, starts))  # re-raises the first failure
 
 
 def _cutover_target(run_root: Path) -> SourcePosition | None:

@@ -58,6 +58,8 @@ class CutoverReport(BaseModel):
     reached: SourcePosition
     lag_seconds_at_cutover: float
     seconds_taken: float
+    catch_up_seconds: float = 0.0
+    verify_seconds: float = 0.0
     applied_transactions: int
     applied_changes: int
     puts: int
@@ -69,7 +71,8 @@ class CutoverReport(BaseModel):
     def summary(self) -> str:
         state = "verified: every item matches" if self.verified else "NOT verified: see the differences"
         return (f"Cutover of run **{self.run_id}** {state}. The sync reached {self.reached.file}:{self.reached.pos} "
-                f"in {self.seconds_taken:.1f} s (lag at cutover {self.lag_seconds_at_cutover:.1f} s) and stopped.")
+                f"in {self.catch_up_seconds:.1f} s (lag at cutover {self.lag_seconds_at_cutover:.1f} s), verification "
+                f"took {self.verify_seconds:.1f} s, and the sync stopped ({self.seconds_taken:.1f} s in all).")
 
     def tables(self) -> list[Table]:
         return [Table("Applied", ["transactions", "changes", "puts", "deletes"],
@@ -172,13 +175,20 @@ def _source_position(d: Any) -> SourcePosition:
 
 
 def _alive(pid: int | None) -> bool:
+    """The process runs (an exited child waiting to be reaped, a zombie, does not)."""
     if not pid:
         return False
     try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False  # our child, just reaped
+    except ChildProcessError:
+        pass  # not our child
+    try:
         os.kill(pid, 0)
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
-    return True
 
 
 async def cutover(req: Request, run_id: str | None = None, dsn: str | None = None, *, timeout: float = 300.0,
@@ -207,16 +217,18 @@ async def cutover(req: Request, run_id: str | None = None, dsn: str | None = Non
         await asyncio.sleep(0.2)
         state = CdcState.load(root)
     assert state is not None
-    lag = state.lag_seconds
+    lag, caught_up = state.lag_seconds, time.monotonic()
     checked = await verify(req, str(root / "contract.json"), dsn, endpoint_url=json.loads(
         (root / "cdc-target.json").read_text())["endpoint_url"])
+    verified_at = time.monotonic()
     stop(root, state)
     from mysql2ddb.tools.core.workspace import to_jsonable
 
     result = to_jsonable(checked)
     report = CutoverReport(
         run_id=run_id, target=target, reached=state.position, lag_seconds_at_cutover=lag,
-        seconds_taken=time.monotonic() - began, applied_transactions=state.applied_transactions,
+        seconds_taken=time.monotonic() - began, catch_up_seconds=caught_up - began,
+        verify_seconds=verified_at - caught_up, applied_transactions=state.applied_transactions,
         applied_changes=state.applied_changes, puts=state.puts, deletes=state.deletes,
         verified=bool(result.get("ok")), verify=result, switch=[
             "stop the application's writes to MySQL (or put it in read-only mode) before switching writers",
