@@ -42,8 +42,10 @@ ARGUMENTS: dict[str, Callable[[str, str], dict[str, Any]]] = {
     "run_glue_job": lambda dsn, url: {"bucket": BUCKET, "role_arn": "arn:aws:iam::123456789012:role/glue",
                                       "secret_id": "db/secret", "endpoint_url": url},
     "stop_local_endpoint": lambda dsn, url: {},
+    "start_cdc": lambda dsn, url: {"dsn": dsn, "endpoint_url": url},
+    "cutover": lambda dsn, url: {"dsn": dsn, "timeout": 1},
 }
-NO_CONTRACT = {"stop_local_endpoint"}  # writing tools no contract is involved in: consent is all they need
+NO_CONTRACT = {"stop_local_endpoint", "cutover"}  # writing tools no contract is involved in: consent is all they need
 
 
 def views_in(database: str) -> list[str]:
