@@ -41,6 +41,7 @@ ARGUMENTS: dict[str, Callable[[str, str], dict[str, Any]]] = {
     "migrate": lambda dsn, url: {"dsn": dsn, "endpoint_url": url, "tables": ["Staff"]},
     "run_glue_job": lambda dsn, url: {"bucket": BUCKET, "role_arn": "arn:aws:iam::123456789012:role/glue",
                                       "secret_id": "db/secret", "endpoint_url": url},
+    "import_from_s3": lambda dsn, url: {"dsn": dsn, "bucket": BUCKET, "endpoint_url": url, "tables": ["Staff"]},
     "stop_local_endpoint": lambda dsn, url: {},
     "start_cdc": lambda dsn, url: {"dsn": dsn, "endpoint_url": url},
     "cutover": lambda dsn, url: {"dsn": dsn, "timeout": 1},

@@ -84,6 +84,7 @@ register("create_views", Effect.EXTERNAL, "views (CREATE OR REPLACE VIEW) into t
 register("create_tables", Effect.EXTERNAL, "DynamoDB tables (CreateTable) from the contract")
 register("migrate", Effect.EXTERNAL, "views into MySQL, and tables and items into DynamoDB")
 register("run_glue_job", Effect.EXTERNAL, "the job script to S3, a Glue job and its run, and items into DynamoDB")
+register("import_from_s3", Effect.EXTERNAL, "DynamoDB JSON to S3 and new tables created by ImportTable")
 # the workspace's local endpoint (server/adapters/local.py says why each effect)
 register("local_endpoint_status", Effect.READ_ONLY)
 register("start_local_endpoint", Effect.WORKSPACE)

@@ -4,7 +4,8 @@ the write units (1 per started KB per item, plus each GSI's projected copy), the
 cost (prices from the same data file as the design cost), and the expected duration at the
 table's write throughput: a new on-demand table (and each new GSI) starts at 4,000 write units/s
 and one partition key serves at most 1,000, so the plan also measures the busiest key. Large
-tables get the option of WarmThroughput on CreateTable, with what it costs.
+tables get the option of WarmThroughput on CreateTable, with what it costs. Beside the writes:
+verification's read units, and import from S3 for new tables with its trade-offs (plan_extras.py).
 
 Measurement runs the view's SELECT as a derived table, so it needs no view (a dry run creates
 nothing) and always reflects the current contract. Tables up to `full_scan_limit` rows are read
@@ -19,6 +20,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable, Literal
 
+import orjson
 import pymysql
 from pydantic import BaseModel, Field
 from sqlglot import exp
@@ -30,6 +32,9 @@ from mysql2ddb.tools.core.db import (
     MEASURE_SECONDS, Dsn, map_db_error, server_flavor, sync_connection, time_limited,
 )
 from mysql2ddb.tools.core.pricing import Prices
+from mysql2ddb.tools.execution.plan_extras import (
+    S3ImportOption, extra_lines, money as _money, plan_extras, table_extras,
+)
 
 NEW_TABLE_WRITE_UNITS_PER_S = 4_000
 PARTITION_WRITE_UNITS_PER_S = 1_000
@@ -71,6 +76,9 @@ class TablePlan(BaseModel):
     cost_usd: float
     storage_bytes: int
     storage_usd_month: float
+    verify_read_units: float = Field(0.0, description="read units of verification's eventually consistent Scan")
+    verify_cost_usd: float = 0.0
+    import_bytes: int = Field(0, description="uncompressed DynamoDB JSON an import from S3 would read")
     hottest_key: str | None = None
     hottest_key_write_units: int = 0
     write_units_per_s: int
@@ -98,6 +106,10 @@ class CopyPlan(BaseModel):
     duration_seconds: float = Field(0.0, description="the slowest table's: tables copy in parallel")
     sequential_seconds: float = Field(0.0, description="if the tables were copied one after another")
     warm_cost_usd: float = Field(0.0, description="total cost of every warm-throughput option offered")
+    read_price_per_million: float = 0.0
+    verify_read_units: float = Field(0.0, description="verification's Scan of every table, eventually consistent")
+    verify_cost_usd: float = 0.0
+    import_from_s3: S3ImportOption | None = Field(None, description="the alternative for new tables, priced")
 
     model_config = {"populate_by_name": True}
 
@@ -109,7 +121,7 @@ class CopyPlan(BaseModel):
             f"Copy plan: {len(self.table_plans)} table(s), {self.total_items:,} items, "
             f"{self.total_write_units:,} write units, {_money(self.total_cost_usd)} on demand "
             f"(prices: {self.prices_source}, {self.region}, {self.price_date}: "
-            f"{_price(self.write_price_per_million)} per million write units)."
+            f"${self.write_price_per_million:g} per million write units)."
         ]
         if self.slowest_table:
             slow = self.table(self.slowest_table)
@@ -134,6 +146,7 @@ class CopyPlan(BaseModel):
         rejected = [f"{t.table} ({t.rejected})" for t in self.table_plans if t.rejected]
         if rejected:
             lines.append("Rows the converter refuses (they will go to the reject file): " + ", ".join(rejected) + ".")
+        lines += extra_lines(self.verify_read_units, self.verify_cost_usd, self.import_from_s3)
         return "\n\n".join(lines)
 
     def tables(self) -> list[Table]:
@@ -150,14 +163,6 @@ class CopyPlan(BaseModel):
         if not any(t.warm for t in self.table_plans):
             headers, rows = headers[:-1], [r[:-1] for r in rows]
         return [Table("Copy plan", headers, rows)]
-
-
-def _price(value: float) -> str:
-    return f"${value:g}"
-
-
-def _money(value: float) -> str:
-    return f"${value:,.2f}" if value >= 0.01 or value == 0 else f"${value:.4f}"
 
 
 def _duration(seconds: float) -> str:
@@ -210,7 +215,7 @@ class Measure:
             self.key_names + [g.pk] + ([g.sk] if g.sk else []) + list(g.projected_attributes or [])))
             for g in self.gsis}
         self.rows = self.items = self.rejected = self.bytes = self.max_bytes = 0
-        self.units = self.gsi_units = self.gsi_bytes = 0
+        self.units = self.gsi_units = self.gsi_bytes = self.json_bytes = 0
         self.key_units: Counter[str] = Counter()
 
     def add(self, row: Any) -> None:
@@ -225,6 +230,7 @@ class Measure:
         self.items += 1
         self.bytes += size
         self.max_bytes = max(self.max_bytes, size)
+        self.json_bytes += len(orjson.dumps(item)) + 10  # its line in an S3 import file: {"Item":...}\n
         self.units += units
         pk_value = item.get(self.pk)
         if pk_value:
@@ -292,6 +298,7 @@ def plan_table(table: ContractTable, source_rows: int, m: Measure, fraction: flo
         storage_bytes=storage, storage_usd_month=storage / 1e9 * prices.storage_gb_month,
         hottest_key=hot_key, hottest_key_write_units=hot_units,
         write_units_per_s=options.table_write_units_per_s, duration_seconds=duration, bound_by=bound,
+        **table_extras(round(m.bytes * scale), round(m.json_bytes * scale), prices),
     )
     plan.warm = _warm_option(table, plan, prices, options)
     return plan
@@ -372,7 +379,7 @@ def assemble(plans: list[TablePlan], prices: Prices) -> CopyPlan:
         slowest_table=slowest.table if slowest else None,
         duration_seconds=slowest.duration_seconds if slowest else 0.0,
         sequential_seconds=round(sum(p.duration_seconds for p in plans), 2),
-        warm_cost_usd=sum(p.warm.cost_usd for p in plans if p.warm),
+        warm_cost_usd=sum(p.warm.cost_usd for p in plans if p.warm), **plan_extras(plans, prices),
     )
 
 
