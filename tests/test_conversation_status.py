@@ -8,6 +8,7 @@ Along the way, `migrate` without consent is refused and writes nothing."""
 from __future__ import annotations
 
 import ast
+import json
 import re
 
 import boto3
@@ -131,5 +132,7 @@ async def test_schema_only_path_follows_status_to_a_verified_migration(mode, tmp
         made = await follow_status(chat, {"<from the user>": 20.0, "<general or slow log>": None},
                                    database, moto_server.url)
     assert not any(m.startswith("analyze_query_log") for m in made)
+    records = json.loads((tmp_path / "work" / "approvals.json").read_text())["records"]
+    assert records and all(r["decision"] == "approved" and r["artifact_sha256"] for r in records)  # each bound to its review
     assert any(m.startswith("build_access_patterns({'source': 'schema'})") for m in made)
     assert any(m.startswith("set_pattern_rps") for m in made)
