@@ -73,8 +73,9 @@ def register(app: FastMCP, deps: Deps) -> None:
         reported field by field and left alone), a resumable parallel copy, verification and a report.
         `dry_run` shows the plan, view SQL and table requests and writes nothing: show it to the user.
         A real run needs BOTH an approved contract (the `contract` gate) and confirm=true (the user's
-        go-ahead for this run). `endpoint_url='embedded'` (the default without AWS credentials) runs a
-        moto server for this call only. `resume_run_id` continues an interrupted run; `tables` restricts it."""
+        go-ahead for this run). `endpoint_url='embedded'` (the default without AWS credentials) is the
+        workspace's local endpoint: it stays up for later calls until `stop_local_endpoint`.
+        `resume_run_id` continues an interrupted run; `tables` restricts it."""
         outcome = await execution.migrate(
             deps.request(ctx), contract, dsn, endpoint_url=endpoint_url, region=region, tables=tables,
             resume=resume_run_id, dry_run=dry_run, no_verify=no_verify, warm_throughput=warm_throughput,
@@ -89,7 +90,7 @@ def register(app: FastMCP, deps: Deps) -> None:
                                region: str | None = None, tables: list[str] | None = None,
                                ctx: Context = CurrentContext()) -> ToolResult:
         """Compare source and target per table: counts and order-independent per-item checksums, with the
-        first differing keys and a field diff. Not for the embedded endpoint (its items live only during
-        `migrate`, which verifies at the end)."""
+        first differing keys and a field diff; the items DynamoDB refused in the newest run of this contract
+        are not expected."""
         return result(await execution.verify(deps.request(ctx), contract, dsn, endpoint_url=endpoint_url,
                                              region=region, tables=tables))

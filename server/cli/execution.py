@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 ContractArg = typer.Argument(None, help="the migration contract (JSON; default: the workspace's contract.json)")
 EndpointOpt = typer.Option(
     None, "--endpoint-url",
-    help="DynamoDB endpoint; 'embedded' starts a moto server for this run (default without AWS credentials)",
+    help="DynamoDB endpoint; 'embedded' is the workspace's local endpoint (default without AWS credentials)",
 )
 RegionOpt = typer.Option(None, "--region", help="AWS region (default MYSQL2DDB_AWS_REGION or us-east-1)")
 YesOpt = typer.Option(False, "--yes", help="go ahead and write (the contract must be approved as well)")

@@ -20,7 +20,8 @@ class Settings(BaseSettings):
 
     aws_region: str = "us-east-1"
     aws_endpoint_url: str | None = Field(
-        None, description="DynamoDB/S3/Glue endpoint; 'embedded' starts a moto server on 127.0.0.1"
+        None, description="DynamoDB/S3/Glue endpoint; 'embedded' is the workspace's local endpoint (a moto server "
+                          "on 127.0.0.1, started when needed, kept until `local stop`)"
     )
     allow_writes: bool = Field(False, description="let MCP tools that write run without a per-call confirm")
 
