@@ -1,10 +1,11 @@
 """The CLI starts light: `--help` and `version` import typer and the command registry, never the
 stage libraries (each command imports what it needs when it runs), and `analyze log` never pulls
-in AWS or the MCP server. Checked on what a fresh process imports (`python -X importtime`), not on
-time: start-up time is measured by `make bench` (bench/bench_start.py)."""
+in AWS or the MCP server. Checked on what a fresh process has imported when the command ends
+(sys.modules), not on time: start-up time is measured by `make bench` (bench/bench_start.py)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 
 # never needed to print help or the version
 HEAVY = ("boto3", "botocore", "fastmcp", "mcp", "moto", "sqlglot", "pydantic_settings", "aiomysql", "pymysql",
-         "jinja2", "jsonschema", "starlette", "uvicorn", "s3transfer")
+         "jinja2", "jsonschema", "starlette", "uvicorn", "s3transfer", "asyncio")
 # what `analyze log` has no use for
 NOT_FOR_LOGS = ("boto3", "botocore", "fastmcp", "mcp", "moto", "s3transfer", "starlette", "uvicorn", "jinja2")
 
@@ -28,17 +29,31 @@ LOG = (
 )
 
 
+RUN = """import json, runpy, sys
+sys.argv = ["mysql2ddb", *json.loads(sys.argv[1])]
+try:
+    runpy.run_module("mysql2ddb", run_name="__main__", alter_sys=True)
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+with open(OUT, "w") as fh:
+    json.dump(sorted(sys.modules), fh)
+sys.exit(code)
+"""
+
+
 def imported(args: list[str], cwd: Path) -> set[str]:
-    """Top-level packages a fresh `python -m mysql2ddb ARGS` imports (the command must succeed)."""
+    """Top-level packages in sys.modules when a fresh `python -m mysql2ddb ARGS` ends (it must
+    succeed)."""
+    out = cwd / "modules.json"
     env = {**os.environ, "MYSQL2DDB_WORKDIR": str(cwd / "work")}
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "mysql2ddb", *args], cwd=cwd, env=env,
+    code = RUN.replace("OUT", repr(str(out)))
+    proc = subprocess.run([sys.executable, "-c", code, json.dumps(args)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    names = set()
-    for line in proc.stderr.splitlines():
-        if line.startswith("import time:") and "|" in line:
-            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
-    assert "typer" in names  # the parsing worked
+    names = {name.split(".")[0] for name in json.loads(out.read_text())}
+    assert "typer" in names and "mysql2ddb" in names
     return names
 
 

@@ -10,7 +10,6 @@ import typer
 from mysql2ddb import __version__
 from mysql2ddb.server.cli.common import STATE, handle_errors, settings
 from mysql2ddb.tools.core.errors import ConfigError
-from mysql2ddb.tools.core.logging_setup import configure_logging
 from mysql2ddb.server.plugins import present_modules
 
 app = typer.Typer(name="mysql2ddb", help="Move a MySQL application onto Amazon DynamoDB.", no_args_is_help=True)
@@ -37,6 +36,8 @@ def main(
     workdir: Optional[Path] = typer.Option(None, "--workdir", help="workspace directory (default ./mysql2ddb-work)"),
     log_level: str = typer.Option("WARNING", "--log-level", help="stderr log level"),
 ) -> None:
+    from mysql2ddb.tools.core.logging_setup import configure_logging  # not needed for --help
+
     STATE["workdir"] = workdir
     configure_logging(log_level)
 
@@ -58,6 +59,7 @@ def serve(
 ) -> None:
     """Run the MCP server (stdio by default; --transport http binds 127.0.0.1 and needs a bearer token)."""
     from mysql2ddb.server.app import create_server
+    from mysql2ddb.tools.core.logging_setup import configure_logging
 
     s = settings()
     configure_logging(s.log_level)
