@@ -24,7 +24,14 @@ sysdeps:
 
 # Third-party MCP servers the delegation tests drive, each in its own venv (their pins differ from ours).
 MCP_VENVS := .venv-mcp
-$(MCP_VENVS)/.stamp:
+# The AWS API MCP server (tables through `call_aws`): 1.3.x starts offline, 1.5.x does not; 1.3.24 imports
+# mcp 1.x names (it fails to start beside mcp 2.x), hence mcp and fastmcp pinned too.
+$(MCP_VENVS)/awsapi/.stamp:
+	$(PYTHON) -m venv $(MCP_VENVS)/awsapi && $(MCP_VENVS)/awsapi/bin/pip install -q \
+	  "awslabs.aws-api-mcp-server==1.3.24" "mcp==1.30.0" "fastmcp==3.4.11"
+	touch $@
+
+$(MCP_VENVS)/.stamp: $(MCP_VENVS)/awsapi/.stamp
 	$(PYTHON) -m venv $(MCP_VENVS)/mysql && $(MCP_VENVS)/mysql/bin/pip install -q "mysql-mcp-server==0.4.4"
 	$(PYTHON) -m venv $(MCP_VENVS)/aws && $(MCP_VENVS)/aws/bin/pip install -q "awslabs.aws-dataprocessing-mcp-server==0.2.2"
 	touch $@

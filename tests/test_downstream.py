@@ -4,6 +4,7 @@ direct adapters, and readiness reports naming what is down or missing before any
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
@@ -26,9 +27,14 @@ needs_servers = pytest.mark.skipif(not (MYSQL_SERVER.exists() and AWS_SERVER.exi
 
 
 def mysql_server(dsn, user="root", password=""):
+    conn = pymysql.connect(host=dsn.host, port=dsn.port, user="root", password="", database=dsn.database)
+    with conn.cursor() as cur:
+        cur.execute("SELECT @@collation_database")
+        (collation,) = cur.fetchone()  # the server's connection must have it (readiness checks it)
+    conn.close()
     return {"command": str(MYSQL_SERVER), "env": {
         "MYSQL_HOST": dsn.host, "MYSQL_PORT": str(dsn.port), "MYSQL_USER": user, "MYSQL_PASSWORD": password,
-        "MYSQL_DATABASE": dsn.database}, "mysql2ddb": {"services": ["mysql"]}}
+        "MYSQL_DATABASE": dsn.database, "MYSQL_COLLATION": collation}, "mysql2ddb": {"services": ["mysql"]}}
 
 
 def aws_server(url):
@@ -59,6 +65,8 @@ def test_grant_parsing_covers_all_privileges_and_database_scope():
 
 @needs_servers
 async def test_third_party_servers_serve_mysql_glue_and_s3(sakila_dsn, aws):
+    from mysql2ddb.tools.glue.run import GlueJobOptions, ensure_job, upload_job_files
+
     config = load_downstream_config({"mcpServers": {"mysql": mysql_server(sakila_dsn), "aws": aws_server(aws.endpoint_url)}})
     aws.client("s3").create_bucket(Bucket="m2d-delegation")
     async with DownstreamPorts(config, sakila_dsn, aws) as ports:
@@ -68,14 +76,58 @@ async def test_third_party_servers_serve_mysql_glue_and_s3(sakila_dsn, aws):
         assert report.ready, report.model_dump()
         rows = await ports.ports["mysql"].query("SELECT COUNT(*) AS n FROM film")
         assert rows == [{"n": "1000"}]
-        await ports.ports["s3"].put_text("m2d-delegation", "jobs/job.py", "print('hi')")
-        glue = ports.ports["glue"]
-        await glue.create_or_update_job("m2d-job", {"Role": "arn:aws:iam::123456789012:role/glue",
-                                                    "Command": {"Name": "glueetl", "ScriptLocation": "s3://m2d-delegation/jobs/job.py"}})
-        run_id = await glue.start_job_run("m2d-job")
-        assert await glue.job_run_state("m2d-job", run_id) == "SUCCEEDED"
+        s3, glue = await ports.aws_client("s3"), await ports.aws_client("glue")
+        options = GlueJobOptions(job_name="m2d-job", bucket="m2d-delegation", prefix="jobs",
+                                 role_arn="arn:aws:iam::123456789012:role/glue", secret_id="m2d")
+        # the Glue step's own functions, through the data-processing server
+        script_uri, _ = await asyncio.to_thread(upload_job_files, aws, options, "print('hi')", "# convert", {}, s3)
+        await asyncio.to_thread(ensure_job, aws, options, script_uri, {"--x": "1"}, glue)
+        with pytest.raises(DownstreamError, match="not managed by the MCP server") as refused:  # moto keeps no tags
+            await asyncio.to_thread(ensure_job, aws, options, script_uri, {"--x": "2"}, glue)
+        assert "--job-name" in refused.value.remedy
+        run_id = (await asyncio.to_thread(glue.start_job_run, JobName="m2d-job"))["JobRunId"]
+        state = (await asyncio.to_thread(glue.get_job_run, JobName="m2d-job", RunId=run_id))["JobRun"]["JobRunState"]
+        assert state == "SUCCEEDED"
+        with pytest.raises(DownstreamError, match="not offered"):  # what the server cannot do is named
+            await asyncio.to_thread(s3.get_object, Bucket="m2d-delegation", Key="jobs/job.py")
     body = aws.client("s3").get_object(Bucket="m2d-delegation", Key="jobs/job.py")["Body"].read()
     assert body == b"print('hi')"
+    job = aws.client("glue").get_job(JobName="m2d-job")["Job"]
+    assert job["DefaultArguments"] == {"--x": "1"}
+
+
+def test_mysql_server_answers_are_parsed_exactly_or_refused():
+    from mysql2ddb.tools.core.errors import DatabaseError, PrivilegeError
+    from mysql2ddb.tools.downstream.mcp_client import mysql_result
+
+    assert mysql_result("Query executed successfully. Rows affected: 0", "w") == []
+    assert mysql_result("Query executed successfully. No results returned.", "w") == []
+    assert mysql_result("a,b\n1,\n2,x", "w") == [{"a": "1", "b": ""}, {"a": "2", "b": "x"}]
+    grants = "Grants for u@%\nGRANT USAGE ON *.* TO `u`@`%`\nGRANT SELECT, CREATE VIEW ON `d`.* TO `u`@`%`"
+    assert mysql_result(grants, "w")[1] == {"Grants for u@%": "GRANT SELECT, CREATE VIEW ON `d`.* TO `u`@`%`"}
+    with pytest.raises(DatabaseError, match="holds a comma"):
+        mysql_result("a,b\n1,2,3", "w")
+    with pytest.raises(PrivilegeError):
+        mysql_result("Error executing query: CREATE VIEW command denied to user 'u'", "w")
+    with pytest.raises(DatabaseError, match="';'"):
+        mysql_result("Only single statements are supported. Instead of USE ...", "w")
+
+
+def test_boto_calls_become_aws_cli_command_lines():
+    import shlex
+
+    from mysql2ddb.tools.downstream.mcp_aws import cli_command
+
+    line = cli_command("dynamodb", "create_table", {
+        "TableName": "Films", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "DeletionProtectionEnabled": False, "SSESpecification": {"Enabled": True, "SSEType": "KMS"}})
+    words = shlex.split(line)
+    assert words[:3] == ["aws", "dynamodb", "create-table"]
+    assert words[words.index("--key-schema") + 1] == '[{"AttributeName":"pk","KeyType":"HASH"}]'
+    assert "--no-deletion-protection-enabled" in words and "--sse-specification" in words
+    assert shlex.split(cli_command("s3", "list_buckets", {}))[:3] == ["aws", "s3api", "list-buckets"]
+    with pytest.raises(DownstreamError, match="binary"):
+        cli_command("s3", "put_object", {"Bucket": "b", "Key": "k", "Body": b"x"})
 
 
 @needs_servers

@@ -1,19 +1,25 @@
 """MCP-client adapters for the downstream ports: a team's own MySQL and AWS MCP servers,
 reached over stdio (environment passed explicitly: stdio children get a stripped one) or HTTP.
 
-Known tool shapes: a MySQL server with `execute_sql(query)` returning CSV text (e.g. PyPI
-`mysql-mcp-server`); an AWS data-processing server with `manage_aws_glue_jobs(operation, ...)`
-and `upload_to_s3(code_content, bucket_name, s3_key)` (PyPI `awslabs.aws-dataprocessing-mcp-server`)."""
+Every connection lives on one event loop in a daemon thread of its own (`_LOOP`), so the same
+session serves async callers (views, readiness) and the synchronous control-plane calls the
+table and Glue steps make from worker threads, without either blocking the other.
+
+Known MySQL server shape: `execute_sql(query)` answering comma-joined text (PyPI `mysql-mcp-server`
+0.4.4): no quoting, NULL and '' both empty, DDL answered "Query executed successfully. Rows
+affected: N", a statement holding ';' anywhere refused. `mysql_result` parses it, refusing what it
+cannot read exactly; our own queries hex-encode their values (views.py, readiness.py).
+The AWS servers' adapters are in tools/downstream/mcp_aws.py."""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
-import csv
-import io
-import json
 import os
 import re
-from typing import Any
+import threading
+from typing import Any, Awaitable, TypeVar
 
 from fastmcp import Client
 from fastmcp.client.transports import StdioTransport, StreamableHttpTransport
@@ -23,6 +29,35 @@ from mysql2ddb.tools.downstream.config import ServerConfig, redact
 from mysql2ddb.tools.downstream.resilience import CircuitBreaker, call_resilient
 
 _BASE_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
+T = TypeVar("T")
+
+
+class _LoopThread:
+    """One event loop in a daemon thread: the home of every MCP session of this process."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+
+    def loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="mysql2ddb-mcp-clients", daemon=True).start()
+                self._loop = loop
+            return self._loop
+
+    def submit(self, coro: Awaitable[T]) -> concurrent.futures.Future[T]:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop())  # type: ignore[arg-type]
+
+    def on_loop(self) -> bool:
+        try:
+            return asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            return False
+
+
+_LOOP = _LoopThread()
 
 
 class McpConnection:
@@ -35,6 +70,7 @@ class McpConnection:
         self._client: Client | None = None
         self._stack = contextlib.AsyncExitStack()
         self._timeout = connect_timeout
+        self._tools: list[str] | None = None
 
     def _transport(self) -> Any:
         if self.config.url:
@@ -49,45 +85,111 @@ class McpConnection:
             try:
                 await self._stack.enter_async_context(client)
             except Exception as exc:
-                await self.aclose()
+                await self._aclose()
                 raise DownstreamError(self.safe(f"cannot start or reach the MCP server: {type(exc).__name__}: {exc}"),
                                       where=f"mcp server {self.name!r}",
                                       remedy="check its command/url, arguments and environment in the mcpServers config") from None
             self._client = client
         return self._client
 
-    async def call(self, tool: str, arguments: dict[str, Any]) -> list[str]:
-        """The text blocks of a tool result; an error result raises DownstreamError (terminal)."""
+    async def _on_loop(self, coro: Awaitable[T]) -> T:
+        if _LOOP.on_loop():
+            return await coro
+        return await asyncio.wrap_future(_LOOP.submit(coro))
 
-        async def once() -> list[str]:
+    async def _result(self, tool: str, arguments: dict[str, Any]) -> tuple[bool, list[str]]:
+        async def once() -> tuple[bool, list[str]]:
             client = await self._connect()
             try:
                 result = await client.call_tool(tool, arguments, raise_on_error=False)
             except Mysql2DdbError:
                 raise
             except Exception as exc:
-                await self.aclose()
+                await self._aclose()
                 raise DownstreamError(self.safe(f"{tool} failed: {type(exc).__name__}: {exc}"), where=f"mcp server {self.name!r}",
                                       remedy="check that the server is running; it is retried with backoff") from None
-            texts = [getattr(block, "text", "") for block in result.content]
-            if result.is_error:
-                error = DownstreamError(self.safe(" ".join(texts))[:1000], where=f"mcp server {self.name!r} tool {tool}",
-                                        remedy="read the server's message; fix its permissions or input")
-                error.transient = False
-                raise error
-            return texts
+            return bool(result.is_error), [getattr(block, "text", "") for block in result.content]
 
         return await call_resilient(self.breaker, once)
+
+    async def result(self, tool: str, arguments: dict[str, Any]) -> tuple[bool, list[str]]:
+        """(is_error, text blocks) of one tool call: the caller reads the server's own error text."""
+        return await self._on_loop(self._result(tool, arguments))
+
+    async def call(self, tool: str, arguments: dict[str, Any]) -> list[str]:
+        """The text blocks of a tool result; an error result raises DownstreamError (terminal)."""
+        is_error, texts = await self.result(tool, arguments)
+        if is_error:
+            raise self.tool_error(tool, texts)
+        return texts
+
+    def result_sync(self, tool: str, arguments: dict[str, Any], timeout: float = 600.0) -> tuple[bool, list[str]]:
+        """`result` for synchronous callers (worker threads): the session stays on its own loop."""
+        if _LOOP.on_loop():
+            raise RuntimeError("result_sync called on the MCP clients' own loop")
+        return _LOOP.submit(self._result(tool, arguments)).result(timeout)
+
+    def tool_error(self, tool: str, texts: list[str]) -> DownstreamError:
+        error = DownstreamError(self.safe(" ".join(texts))[:1000], where=f"mcp server {self.name!r} tool {tool}",
+                                remedy="read the server's message; fix its permissions or input")
+        error.transient = False
+        return error
+
+    async def tools(self) -> list[str]:
+        """The server's tool names (cached): which dialect it speaks."""
+        if self._tools is None:
+            async def listed() -> list[str]:
+                return [t.name for t in await (await self._connect()).list_tools()]
+
+            self._tools = await self._on_loop(listed())
+        return self._tools
 
     def safe(self, text: str) -> str:
         """A message for errors and reports: this server's env/header values and URL passwords redacted."""
         return redact(text, self.config.secrets())
 
-    async def aclose(self) -> None:
+    async def _aclose(self) -> None:
         self._client = None
         with contextlib.suppress(Exception):
             await self._stack.aclose()
         self._stack = contextlib.AsyncExitStack()
+
+    async def aclose(self) -> None:
+        await self._on_loop(self._aclose())
+
+
+# ---- the MySQL server ----------------------------------------------------------------------
+
+_DONE = re.compile(r"^Query executed successfully\.( No results returned\.| Rows affected: -?\d+)?$")
+_REFUSED_MULTI = "Only single statements are supported"
+
+
+def mysql_result(text: str, where: str) -> list[dict[str, str]]:
+    """Rows from mysql-mcp-server's answer. Values are comma-joined without quoting, so a row
+    holding a comma (or a newline) is refused instead of being read wrong; a one-column answer
+    is read line by line (SHOW GRANTS lines hold commas)."""
+    if not text or _DONE.match(text.strip()):
+        return []
+    if text.startswith("Error") or text.startswith(_REFUSED_MULTI):
+        privilege = re.search(r"denied|privilege", text, re.I)
+        remedy = ("grant the MCP server's MySQL user the privileges named" if privilege else
+                  "mysql-mcp-server refuses any statement holding ';' (even inside a string literal): change the "
+                  "contract's literal, or let mysql2ddb create the views directly" if text.startswith(_REFUSED_MULTI)
+                  else "fix the statement, or the MCP server's MySQL connection")
+        raise (PrivilegeError if privilege else DatabaseError)(text[:1000], where=where, remedy=remedy)
+    header, *lines = text.split("\n")
+    columns = header.split(",")
+    if len(columns) == 1:
+        return [{columns[0]: line} for line in lines]
+    rows = []
+    for line in lines:
+        values = line.split(",")
+        if len(values) != len(columns):
+            raise DatabaseError(f"an answer row has {len(values)} fields for {len(columns)} columns (a value holds a comma "
+                                "or a newline, which this server does not quote)", where=where,
+                                remedy="query hex-encoded values (HEX(col)) through this server")
+        rows.append(dict(zip(columns, values)))
+    return rows
 
 
 class McpMySql:
@@ -99,64 +201,13 @@ class McpMySql:
         await self.query("SELECT 1 AS ok")
 
     async def query(self, sql: str) -> list[dict[str, Any]]:
+        where = f"mysql via mcp server {self.conn.name!r}"
         text = "\n".join(await self.conn.call(self.tool, {"query": sql}))
-        if text.startswith("Error"):
-            error_cls = PrivilegeError if re.search(r"denied|privilege", text, re.I) else DatabaseError
-            raise error_cls(self.conn.safe(text)[:1000], where=f"mysql via mcp server {self.conn.name!r}",
-                            remedy="grant the migration user the privileges named, or fix the statement")
-        rows = list(csv.DictReader(io.StringIO(text)))
-        return rows
+        try:
+            return mysql_result(text, where)
+        except Mysql2DdbError as exc:
+            exc.why = self.conn.safe(exc.why)
+            raise
 
     async def execute(self, sql: str) -> None:
         await self.query(sql)
-
-
-def _json_block(texts: list[str]) -> dict[str, Any]:
-    for text in texts:
-        with contextlib.suppress(ValueError):
-            data = json.loads(text)
-            if isinstance(data, dict):
-                return data
-    return {}
-
-
-class McpGlue:
-    def __init__(self, connection: McpConnection):
-        self.conn = connection
-        self.via = f"mcp:{connection.name}"
-
-    async def ping(self) -> None:
-        await self.conn.call("manage_aws_glue_jobs", {"operation": "get-jobs", "max_results": 1})
-
-    async def create_or_update_job(self, name: str, definition: dict[str, Any]) -> None:
-        try:
-            await self.conn.call("manage_aws_glue_jobs", {"operation": "get-job", "job_name": name})
-            exists = True
-        except DownstreamError:
-            exists = False
-        operation = "update-job" if exists else "create-job"
-        await self.conn.call("manage_aws_glue_jobs", {"operation": operation, "job_name": name, "job_definition": definition})
-
-    async def start_job_run(self, name: str, arguments: dict[str, str] | None = None) -> str:
-        args: dict[str, Any] = {"operation": "start-job-run", "job_name": name}
-        if arguments:
-            args["job_arguments"] = arguments
-        data = _json_block(await self.conn.call("manage_aws_glue_jobs", args))
-        return str(data["job_run_id"])
-
-    async def job_run_state(self, name: str, run_id: str) -> str:
-        data = _json_block(await self.conn.call("manage_aws_glue_jobs",
-                                                {"operation": "get-job-run", "job_name": name, "job_run_id": run_id}))
-        return str(data.get("job_run_details", {}).get("JobRunState", "UNKNOWN"))
-
-
-class McpS3:
-    def __init__(self, connection: McpConnection):
-        self.conn = connection
-        self.via = f"mcp:{connection.name}"
-
-    async def ping(self) -> None:
-        await self.conn.call("list_s3_buckets", {})
-
-    async def put_text(self, bucket: str, key: str, body: str) -> None:
-        await self.conn.call("upload_to_s3", {"code_content": body, "bucket_name": bucket, "s3_key": key})

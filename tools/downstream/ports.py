@@ -1,5 +1,9 @@
-"""One port per downstream service. Adapters: direct clients (tools/downstream/direct.py) or
-MCP clients (tools/downstream/mcp_client.py); callers never know which."""
+"""One port per downstream service. Adapters: direct clients (tools/downstream/direct.py, boto3)
+or MCP clients (tools/downstream/mcp_client.py, mcp_aws.py); callers never know which.
+
+The AWS ports hand out boto3-shaped control-plane clients (the same method names, keyword
+arguments, response dicts and ClientError codes whichever adapter serves them), so the table
+and Glue steps keep one code path and their per-feature error handling."""
 
 from __future__ import annotations
 
@@ -16,27 +20,18 @@ class MySqlPort(Protocol):
     async def execute(self, sql: str) -> None: ...
 
 
-class GluePort(Protocol):
+class AwsServicePort(Protocol):
+    """DynamoDB (tables and their checks), Glue (jobs) or S3 (objects): control plane only."""
+
+    service: str
     via: str
 
     async def ping(self) -> None: ...
 
-    async def create_or_update_job(self, name: str, definition: dict[str, Any]) -> None: ...
+    async def client(self) -> Any:
+        """A boto3-shaped client: `client.describe_table(TableName=...)` etc., ClientError on AWS errors."""
+        ...
 
-    async def start_job_run(self, name: str, arguments: dict[str, str] | None = None) -> str: ...
-
-    async def job_run_state(self, name: str, run_id: str) -> str: ...
-
-
-class S3Port(Protocol):
-    via: str
-
-    async def ping(self) -> None: ...
-
-    async def put_text(self, bucket: str, key: str, body: str) -> None: ...
-
-
-class DynamoPort(Protocol):
-    via: str
-
-    async def ping(self) -> None: ...
+    async def simulate(self, actions: list[str]) -> tuple[list[str], list[str]]:
+        """(denied, unverified) IAM actions for the credentials this adapter uses."""
+        ...

@@ -90,10 +90,12 @@ async def measure_plan(contract: Contract, dsn: Dsn, catalog: Any, options: Migr
 
 async def migrate(contract: Contract | dict | str | Path, dsn: Dsn, aws: AwsClients, workspace: Workspace,
                   options: MigrateOptions | None = None, progress: ProgressSink | None = None, *,
-                  on_plan: Callable[[CopyPlan], None] | None = None) -> MigrationReport:
+                  on_plan: Callable[[CopyPlan], None] | None = None, downstream: Any = None) -> MigrationReport:
     """Run (or dry-run) one migration. `on_plan` receives the plan before anything is written,
     so front ends can print it as the first lines of the run. Whoever calls this has applied the
-    write policy already (tools/usecases/write_policy.py)."""
+    write policy already (tools/usecases/write_policy.py). `downstream`: the adapters serving the
+    views and the tables (tools/downstream/migration.py, the team's MCP servers where configured),
+    checked before anything is written; None: the DSN's own connection and boto3 on `aws`."""
     from mysql2ddb.tools.execution import stages
     from mysql2ddb.tools.contract.digest import contract_sha256
 
@@ -103,8 +105,11 @@ async def migrate(contract: Contract | dict | str | Path, dsn: Dsn, aws: AwsClie
     sha = contract_sha256(contract)
     report = MigrationReport(contract_sha256=sha, endpoint=endpoint_text(aws), dry_run=options.dry_run)
 
-    with report.phase("validate", "contract against the live schema"):
+    via = downstream.via if downstream is not None else (lambda service: "direct")
+    with report.phase("validate", "contract against the live schema") as row:
         catalog = await validate_live(contract, dsn)
+        if downstream is not None and not options.dry_run:
+            row.detail += "; " + await downstream.check_ready(dsn.database)
     subset = select_tables(contract, options.tables)
     plan_options = options.plan.model_copy(update={"tables": None})
 
@@ -117,8 +122,10 @@ async def migrate(contract: Contract | dict | str | Path, dsn: Dsn, aws: AwsClie
     if options.dry_run:
         report.views_sql = stages.views_sql(subset, catalog)
         report.add_phase("views", "dry-run", f"{len(report.views_sql)} view(s) would be created or replaced")
+        report.phases[-1].via = via("mysql")
         report.table_requests = await asyncio.to_thread(stages.table_requests, subset, catalog, aws, warm)
         report.add_phase("tables", "dry-run", f"{len(report.table_requests)} CreateTable request(s)")
+        report.phases[-1].via = via("dynamodb")
         report.add_phase("copy", "dry-run", f"{report.plan.total_items:,} item(s) would be written")
         report.add_phase("verify", "skipped" if options.no_verify else "dry-run")
         return report.finish()
@@ -127,9 +134,15 @@ async def migrate(contract: Contract | dict | str | Path, dsn: Dsn, aws: AwsClie
     report.run_id, report.run_dir = run.run_id, str(run.root)
     try:
         with report.phase("views") as row:
-            row.detail = await stages.create_views(subset, dsn, progress, catalog)
+            row.via = via("mysql")
+            views_port = downstream.views_port if downstream is not None else None
+            row.detail = await stages.create_views(subset, dsn, progress, catalog, views_port)
         with report.phase("tables") as row:
-            row.detail = await asyncio.to_thread(stages.create_tables, subset, catalog, aws, warm, progress)
+            row.via = via("dynamodb")
+            client = await downstream.tables_client() if downstream is not None else None
+            row.detail = await asyncio.to_thread(stages.create_tables, subset, catalog, aws, warm, progress, client)
+            if downstream is not None:
+                await downstream.check_same_tables([t.table for t in subset.tables])
         with report.phase("copy") as row:
             totals = {t.table: t.items for t in report.plan.table_plans}
             stats = await stages.copy(subset, catalog, dsn, aws, run, options.copy_options, progress, totals)

@@ -26,6 +26,7 @@ class PhaseRow(BaseModel):
     status: PhaseStatus
     seconds: float = 0.0
     detail: str = ""
+    via: str = Field("direct", description="the adapter that served the phase: direct or mcp:<server name>")
 
 
 class TableRow(BaseModel):
@@ -201,8 +202,8 @@ class MigrationReport(BaseModel):
         return "\n\n".join(lines)
 
     def tables(self) -> list[Table]:
-        out = [Table("Phases", ["phase", "status", "seconds", "detail"],
-                     [[p.phase, p.status, round(p.seconds, 2), p.detail] for p in self.phases])]
+        out = [Table("Phases", ["phase", "status", "via", "seconds", "detail"],
+                     [[p.phase, p.status, p.via, round(p.seconds, 2), p.detail] for p in self.phases])]
         if self.table_rows:
             rows = [[r.table, r.read, r.written, r.rejected, r.retried, round(r.seconds, 2), round(r.items_per_s)]
                     for r in self.table_rows]

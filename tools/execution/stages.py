@@ -47,14 +47,15 @@ def views_sql(contract: Contract, catalog: Any) -> dict[str, str]:
     return compile_all(contract, catalog)
 
 
-async def apply_views(contract: Contract, dsn: Dsn, progress: Any, catalog: Any = None) -> Any:
+async def apply_views(contract: Contract, dsn: Dsn, progress: Any, catalog: Any = None, mysql: Any = None) -> Any:
+    """`mysql`: the MySQL port that creates the views (the team's MCP server); None: the DSN's own user."""
     from mysql2ddb.tools.execution.views import apply_views as create
 
-    return await create(contract, dsn, progress=progress, catalog=catalog)
+    return await create(contract, dsn, progress=progress, catalog=catalog, mysql=mysql)
 
 
-async def create_views(contract: Contract, dsn: Dsn, progress: Any, catalog: Any = None) -> str:
-    outcome = await apply_views(contract, dsn, progress, catalog)
+async def create_views(contract: Contract, dsn: Dsn, progress: Any, catalog: Any = None, mysql: Any = None) -> str:
+    outcome = await apply_views(contract, dsn, progress, catalog, mysql)
     return f"{len(outcome.views)} view(s) created or replaced in {outcome.database}, columns checked"
 
 
@@ -73,8 +74,9 @@ def table_requests(contract: Contract, catalog: Any, aws: AwsClients, warm: dict
 
 
 def ensure(contract: Contract, catalog: Any, aws: AwsClients, warm: dict[str, dict[str, Any]] | None = None,
-           progress: Any = None) -> Any:
-    """Create or reuse every table (tables the plan warms get their own WarmThroughput)."""
+           progress: Any = None, client: Any = None) -> Any:
+    """Create or reuse every table (tables the plan warms get their own WarmThroughput); `client`:
+    the DynamoDB port's control-plane client (None: boto3 on `aws`)."""
     from mysql2ddb.tools.execution.tables import TablesResult, ensure_tables
 
     warm = warm or {}
@@ -82,12 +84,12 @@ def ensure(contract: Contract, catalog: Any, aws: AwsClients, warm: dict[str, di
     outcomes = {}
     if plain:
         for o in ensure_tables(contract, catalog, aws, _table_options("", None), tables=plain,
-                               progress=progress).outcomes:
+                               progress=progress, client=client).outcomes:
             outcomes[o.table] = o
     for name in warm:
         if contract.table(name) is not None:
             for o in ensure_tables(contract, catalog, aws, _table_options(name, warm), tables=[name],
-                                   progress=progress).outcomes:
+                                   progress=progress, client=client).outcomes:
                 outcomes[o.table] = o
     return TablesResult(tables=[outcomes[t.table] for t in contract.tables if t.table in outcomes])
 
@@ -97,9 +99,9 @@ def conflicts(outcome: Any) -> list[dict[str, Any]]:
 
 
 def create_tables(contract: Contract, catalog: Any, aws: AwsClients, warm: dict[str, dict[str, Any]],
-                  progress: Any) -> str:
+                  progress: Any, client: Any = None) -> str:
     """Create or reuse every table; stop the run (ConflictError, fields listed) if one differs."""
-    outcome = ensure(contract, catalog, aws, warm, progress)
+    outcome = ensure(contract, catalog, aws, warm, progress, client)
     found = conflicts(outcome)
     if found:
         raise conflict_error(found)

@@ -16,10 +16,12 @@ columns back from information_schema: the set must equal the contract's attribut
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 from sqlglot import exp
 
-from mysql2ddb.tools.core.errors import ContractError, DatabaseError
+from mysql2ddb.tools.core.errors import ContractError, DatabaseError, Mysql2DdbError
 from mysql2ddb.tools.core.progress import NullProgress, ProgressSink
 from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.core import sql
@@ -125,6 +127,7 @@ class ViewOutcome(BaseModel):
 class ViewsResult(BaseModel):
     database: str
     views: list[ViewOutcome]
+    via: str = Field("direct", description="the adapter that created them: direct or mcp:<server name>")
 
     def tables(self) -> list[Table]:
         return [Table("Views", ["table", "view", "columns"],
@@ -149,18 +152,22 @@ def check_columns(table: ContractTable, expected: list[str], actual: list[str]) 
             remedy="attribute names must be distinct ignoring case (MySQL column names are); rename them and rerun")
 
 
-async def apply_views(contract: Contract, dsn: Dsn, *, progress: ProgressSink | None = None,
-                      catalog: Catalog | None = None) -> ViewsResult:
-    """Compile every view (refusing the contract before anything exists if one fragment is bad),
-    create or replace them, then check each view's column set against the attributes."""
-    progress = progress or NullProgress()
-    catalog = catalog or await read_catalog(dsn)
-    check_fragments(contract, catalog)
-    compiled = [(t, sql.render(compile_view(t, catalog))) for t in contract.tables]
-    total = len(compiled)
+def view_columns_query(database: str, views: list[str]) -> str:
+    """Each view's columns in order, hex-encoded: read back exactly even through an MCP server
+    that joins values with commas and does not quote them."""
+    query = (exp.select(exp.alias_(exp.Hex(this=sql.col("TABLE_NAME")), "t"),
+                        exp.alias_(exp.Hex(this=sql.col("COLUMN_NAME")), "c"))
+             .from_(sql.table("COLUMNS", db="information_schema"))
+             .where(exp.and_(exp.EQ(this=sql.col("TABLE_SCHEMA"), expression=exp.Literal.string(database)),
+                             exp.In(this=sql.col("TABLE_NAME"), expressions=sql.names(views))))
+             .order_by(sql.col("TABLE_NAME"), sql.col("ORDINAL_POSITION")))
+    return sql.render(query)
+
+
+async def _create_direct(compiled: list[tuple[ContractTable, str]], dsn: Dsn, progress: ProgressSink) -> None:
     async with async_connection(dsn, where="create views") as conn:
         for done, (table, text) in enumerate(compiled):
-            progress.update("views", done, total, f"creating {table.view_name}")
+            progress.update("views", done, len(compiled), f"creating {table.view_name}")
             try:
                 async with conn.cursor() as cur:
                     await cur.execute(text)
@@ -168,12 +175,48 @@ async def apply_views(contract: Contract, dsn: Dsn, *, progress: ProgressSink | 
                 mapped = map_db_error(exc, f"view {table.view_name} (creating it)", dsn)
                 mapped.details = {**(mapped.details or {}), "sql": text}
                 raise mapped from None
-    progress.update("views", total, total, "checking view columns")
-    live = await read_catalog(dsn, [t.view_name for t in contract.tables])
+
+
+async def _create_through(port: Any, compiled: list[tuple[ContractTable, str]], database: str,
+                          progress: ProgressSink) -> dict[str, list[str]]:
+    """Create the views through a MySQL port (e.g. the team's MySQL MCP server) and read their
+    columns back through it."""
+    for done, (table, text) in enumerate(compiled):
+        progress.update("views", done, len(compiled), f"creating {table.view_name} ({port.via})")
+        try:
+            await port.execute(text)
+        except Mysql2DdbError as exc:
+            exc.where = f"view {table.view_name} (creating it, {port.via})"
+            exc.details = {**(exc.details or {}), "sql": text}
+            raise
+    rows = await port.query(view_columns_query(database, [t.view_name for t, _ in compiled]))
+    columns: dict[str, list[str]] = {}
+    for row in rows:
+        columns.setdefault(bytes.fromhex(row["t"]).decode(), []).append(bytes.fromhex(row["c"]).decode())
+    return columns
+
+
+async def apply_views(contract: Contract, dsn: Dsn, *, progress: ProgressSink | None = None,
+                      catalog: Catalog | None = None, mysql: Any = None) -> ViewsResult:
+    """Compile every view (refusing the contract before anything exists if one fragment is bad),
+    create or replace them, then check each view's column set against the attributes.
+    `mysql`: the MySQL port that creates them (None: this DSN's own connection)."""
+    progress = progress or NullProgress()
+    catalog = catalog or await read_catalog(dsn)
+    check_fragments(contract, catalog)
+    compiled = [(t, sql.render(compile_view(t, catalog))) for t in contract.tables]
+    total = len(compiled)
+    if mysql is None:
+        await _create_direct(compiled, dsn, progress)
+        progress.update("views", total, total, "checking view columns")
+        live = await read_catalog(dsn, [t.view_name for t in contract.tables])
+        columns = {t.view_name: list(live.columns(t.view_name)) for t in contract.tables}
+    else:
+        columns = await _create_through(mysql, compiled, dsn.database, progress)
     outcomes = []
     for table, text in compiled:
-        actual = list(live.columns(table.view_name))
+        actual = columns.get(table.view_name, [])
         check_columns(table, expected_columns(table, catalog), actual)
         outcomes.append(ViewOutcome(table=table.table, view=table.view_name, columns=actual, sql=text))
     progress.update("views", total, total, f"{total} view(s) ready")
-    return ViewsResult(database=dsn.database, views=outcomes)
+    return ViewsResult(database=dsn.database, views=outcomes, via=getattr(mysql, "via", "direct"))

@@ -1,7 +1,11 @@
 """Running the generated job on AWS Glue: upload the script, the conversion module and the
 specs to S3, create (or update) the job, start it, follow it with progress, fetch its logs.
 `preview_run` shows exactly that (S3 keys, bodies' sizes and hashes, the job definition) without
-an AWS call. Verification afterwards is the local path's (tools/execution/verify.py)."""
+an AWS call. Verification afterwards is the local path's (tools/execution/verify.py).
+
+The S3 and Glue calls go through their ports' boto3-shaped clients (`s3=`, `glue=`: the team's
+AWS MCP servers, tools/downstream/mcp_aws.py), boto3 on `aws` otherwise; the job's logs are
+always read directly (no MCP server mysql2ddb supports offers CloudWatch Logs reads)."""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
-from mysql2ddb.tools.core.errors import AwsError, ConfigError
+from mysql2ddb.tools.core.errors import AwsError, ConfigError, Mysql2DdbError
 from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.core.aws import AwsClients, map_aws_error
 from mysql2ddb.tools.glue.script import OPTIONAL_ARGS, SHIPPED_CONVERT_NAME
@@ -46,6 +50,7 @@ class GlueRunResult(BaseModel):
     table_stats: dict[str, dict[str, int]] = Field(default_factory=dict)
     log_excerpt: list[str] = Field(default_factory=list)
     note: str = ""
+    via: dict[str, str] = Field(default_factory=dict, description="service -> the adapter that served it")
 
     def summary(self) -> str:
         return f"Glue job `{self.job_name}` run `{self.run_id}`: **{self.state}** in {self.seconds:.0f}s. {self.note}"
@@ -128,24 +133,33 @@ def job_arguments(options: GlueJobOptions, specs_uri: str, region: str, endpoint
 
 
 def upload_job_files(aws: AwsClients, options: GlueJobOptions, script: str, convert_source: str,
-                     specs: dict[str, Any]) -> tuple[str, str]:
-    s3 = aws.client("s3")
+                     specs: dict[str, Any], s3: Any = None) -> tuple[str, str]:
+    s3 = s3 or aws.client("s3")
     base = f"{options.prefix}"
     try:
         for name, body in job_files(script, convert_source, specs).items():
             s3.put_object(Bucket=options.bucket, Key=f"{base}/{name}", Body=body.encode("utf-8"))
+    except Mysql2DdbError:  # an MCP adapter's own error, already clear
+        raise
     except Exception as exc:  # botocore errors mapped at the boundary
         raise map_aws_error(exc, f"s3://{options.bucket}/{base}") from None
     return f"s3://{options.bucket}/{base}/job.py", f"s3://{options.bucket}/{base}/specs.json"
 
 
-def ensure_job(aws: AwsClients, options: GlueJobOptions, script_uri: str, arguments: dict[str, str]) -> None:
-    glue = aws.client("glue")
+def _code(exc: ClientError) -> str:
+    return exc.response.get("Error", {}).get("Code", "")
+
+
+def ensure_job(aws: AwsClients, options: GlueJobOptions, script_uri: str, arguments: dict[str, str],
+               glue: Any = None) -> None:
+    glue = glue or aws.client("glue")
     definition = job_definition(options, script_uri, arguments)
     try:
         try:
             glue.get_job(JobName=options.job_name)
-        except glue.exceptions.EntityNotFoundException:
+        except ClientError as exc:
+            if _code(exc) != "EntityNotFoundException":
+                raise
             glue.create_job(Name=options.job_name, **definition)
             return
         try:
@@ -156,6 +170,8 @@ def ensure_job(aws: AwsClients, options: GlueJobOptions, script_uri: str, argume
             # an endpoint without UpdateJob (moto): replace the definition instead
             glue.delete_job(JobName=options.job_name)
             glue.create_job(Name=options.job_name, **definition)
+    except Mysql2DdbError:
+        raise
     except Exception as exc:
         raise map_aws_error(exc, f"glue job {options.job_name}") from None
 
@@ -173,12 +189,13 @@ def fetch_log_lines(aws: AwsClients, run_id: str, limit: int = 2000) -> list[str
 
 
 def run_job(aws: AwsClients, options: GlueJobOptions, script: str, convert_source: str, specs: dict[str, Any],
-            *, progress: Any = None) -> GlueRunResult:
+            *, progress: Any = None, s3: Any = None, glue: Any = None) -> GlueRunResult:
+    """`s3`, `glue`: the ports' control-plane clients (None: boto3 on `aws`)."""
     specs_uri = f"s3://{options.bucket}/{options.prefix}/specs.json"
     arguments = job_arguments(options, specs_uri, aws.region, aws.endpoint_url)  # refuse before any upload
-    script_uri, _ = upload_job_files(aws, options, script, convert_source, specs)
-    ensure_job(aws, options, script_uri, arguments)
-    glue = aws.client("glue")
+    s3, glue = s3 or aws.client("s3"), glue or aws.client("glue")
+    script_uri, _ = upload_job_files(aws, options, script, convert_source, specs, s3)
+    ensure_job(aws, options, script_uri, arguments, glue)
     started = time.monotonic()
     try:
         run_id = glue.start_job_run(JobName=options.job_name)["JobRunId"]
@@ -190,12 +207,16 @@ def run_job(aws: AwsClients, options: GlueJobOptions, script: str, convert_sourc
                 progress.update("glue job", time.monotonic() - started, None, state)
             if state not in TERMINAL:
                 time.sleep(options.poll_seconds)
+    except Mysql2DdbError:
+        raise
     except Exception as exc:
         raise map_aws_error(exc, f"glue job {options.job_name}") from None
     lines = fetch_log_lines(aws, run_id)
     result = GlueRunResult(job_name=options.job_name, run_id=run_id, state=state,
                            seconds=time.monotonic() - started, script_s3_uri=script_uri,
-                           log_excerpt=[line for line in lines if "REJECT" in line or "Error" in line][:50])
+                           log_excerpt=[line for line in lines if "REJECT" in line or "Error" in line][:50],
+                           via={"s3": getattr(s3, "via", "direct"), "glue": getattr(glue, "via", "direct"),
+                                "logs": "direct"})
     for line in lines:
         match = _RESULT.search(line)
         if match:

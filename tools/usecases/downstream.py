@@ -9,10 +9,12 @@ in their URLs, the DSN password) are redacted from the report and from any error
 
 from __future__ import annotations
 
-from mysql2ddb.tools.core.aws import aws_clients
+from mysql2ddb.tools.core.aws import AwsClients, aws_clients
+from mysql2ddb.tools.core.db import Dsn
 from mysql2ddb.tools.core.errors import InputError, Mysql2DdbError
 from mysql2ddb.tools.downstream.config import SERVICES, load_downstream_config, redact
-from mysql2ddb.tools.downstream.readiness import ReadinessReport, iam_simulator, readiness_report
+from mysql2ddb.tools.downstream.migration import MigrationDownstream
+from mysql2ddb.tools.downstream.readiness import ReadinessReport, readiness_report
 from mysql2ddb.tools.downstream.selection import DownstreamPorts
 from mysql2ddb.tools.usecases.request import Request
 
@@ -41,7 +43,14 @@ async def validate_mcp_servers(req: Request, dsn: str | None = None,
     try:
         with aws_clients(req.endpoint(None), req.region(None)) as aws:
             async with DownstreamPorts(config, database, aws, wanted) as ports:
-                report = await readiness_report(ports.ports, database.database if database else "", iam_simulator(aws))
+                report = await readiness_report(ports.ports, database.database if database else "")
     except Mysql2DdbError as exc:
         raise _redacted(exc, secrets) from None
     return report.redacted(secrets)
+
+
+def migration_downstream(req: Request, dsn: Dsn, aws: AwsClients) -> MigrationDownstream:
+    """The adapters serving a migration's views and tables: the servers of the user's
+    MYSQL2DDB_MCP_SERVERS_FILE that claim mysql or dynamodb, the direct clients otherwise
+    (IAM is simulated through each adapter: a server's own credentials where it serves)."""
+    return MigrationDownstream(load_downstream_config(req.settings.mcp_servers_file), dsn, aws)

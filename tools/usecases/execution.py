@@ -28,6 +28,7 @@ from mysql2ddb.tools.execution.report import MigrationReport
 from mysql2ddb.tools.execution.tables import TablesResult
 from mysql2ddb.tools.execution.views import ViewsResult
 from mysql2ddb.tools.usecases import local_endpoint
+from mysql2ddb.tools.usecases.downstream import migration_downstream
 from mysql2ddb.tools.usecases.request import Request
 from mysql2ddb.tools.usecases.write_policy import authorize, contract_state, dry_run_notes
 
@@ -113,7 +114,8 @@ async def create_views(req: Request, contract: str | None = None, dsn: str | Non
     if dry_run:
         return ViewsOutcome(dry_run=True, database=d.database, contract_sha256=sha, views=sql,
                             notes=dry_run_notes(req, sha))
-    created = await stages.apply_views(model, d, req.progress, catalog)
+    async with migration_downstream(req, d, AwsClients(region=req.region(None))) as downstream:
+        created = await stages.apply_views(model, d, req.progress, catalog, downstream.views_port)
     return ViewsOutcome(dry_run=False, database=d.database, contract_sha256=sha, views=sql, created=created)
 
 
@@ -134,7 +136,10 @@ async def create_tables(req: Request, contract: str | None = None, dsn: str | No
                              notes=dry_run_notes(req, sha))
     said: list[str] = []
     with aws_clients(endpoint, region_name, say=say or said.append, workspace=req.workspace.root) as aws:
-        created = await asyncio.to_thread(stages.ensure, model, catalog, aws, None, req.progress)
+        async with migration_downstream(req, d, aws) as downstream:
+            client = await downstream.tables_client()
+            created = await asyncio.to_thread(stages.ensure, model, catalog, aws, None, req.progress, client)
+            await downstream.check_same_tables([t.table for t in created.outcomes if t.status != "conflict"])
         where = aws.endpoint_url or f"AWS {region_name}"
     return TablesOutcome(dry_run=False, endpoint=where, requests=requests, created=created, notes=said + aws.notes)
 
@@ -162,7 +167,9 @@ async def migrate(req: Request, contract: str | None = None, dsn: str | None = N
                              prices_file=req.readable(prices, "prices") if prices else req.settings.prices_file)
     said: list[str] = []
     with aws_clients(endpoint, region_name, say=say or said.append, workspace=req.workspace.root) as aws:
-        report = await run_migration(model, d, aws, req.workspace, options, req.progress, on_plan=on_plan)
+        async with migration_downstream(req, d, aws) as downstream:  # the team's MCP servers, where configured
+            report = await run_migration(model, d, aws, req.workspace, options, req.progress, on_plan=on_plan,
+                                         downstream=downstream)
     report.approved = contract_state(req, sha) == "approved"
     report.notes[:0] = said + aws.notes  # the local endpoint, and the table features it lacked
     if dry_run:
