@@ -171,3 +171,20 @@ def test_target_reader_reads_every_item_once_over_http_and_boto3(aws):
     assert first.items == 1200
     assert all(not first.differing(d) and d.items == 1200 for d in digests.values())
     assert TargetReader(aws).segments_for("Typed") == 1 and TargetReader(aws).tables_in_parallel == 2
+
+
+def test_item_hash_compares_values_not_their_text():
+    """Items canonical as they come are hashed from their JSON as it is; any other text of the same
+    values (numbers, set order, binary as bytes) hashes the same; a different value does not."""
+    same = [
+        ({"k": {"N": "1.50"}, "m": {"M": {"n": {"N": "1E2"}}}}, {"k": {"N": "1.5"}, "m": {"M": {"n": {"N": "100"}}}}),
+        ({"z": {"N": "-0"}}, {"z": {"N": "0"}}),
+        ({"s": {"SS": ["b", "a"]}, "n": {"NS": ["2.0", "1"]}}, {"s": {"SS": ["a", "b"]}, "n": {"NS": ["1", "2"]}}),
+        ({"b": {"B": b"\x00\xff"}, "l": {"L": [{"BS": [b"\x01", b"\x00"]}]}},
+         {"b": {"B": "AP8="}, "l": {"L": [{"BS": ["AA==", "AQ=="]}]}}),
+        ({"N": {"S": '"N":"1.50"'}}, {"N": {"S": '"N":"1.50"'}}),
+    ]
+    for a, b in same:
+        assert item_hash(a) == item_hash(b), (a, b)
+    assert item_hash({"k": {"N": "1.51"}}) != item_hash({"k": {"N": "1.5"}})
+    assert item_hash({"k": {"S": "1.5"}}) != item_hash({"k": {"N": "1.5"}})
