@@ -54,3 +54,19 @@ def live_schema_facts(dsn: Dsn, key_columns: dict[str, list[str]] | None = None)
                 tf.key_stats.append(KeyStats([column], len(counts), max(r["n"] for r in counts) / total if total else 0))
             facts.tables[name] = tf
     return facts
+
+
+def sakila_registry():  # -> Registry
+    """The Sakila registry of tests/data/sakila_patterns.json, as the modeling tools store it."""
+    import json
+    from pathlib import Path
+
+    from mysql2ddb.tools.modeling.registry import Registry, make_pattern
+
+    patterns = []
+    for p in json.loads((Path(__file__).parent / "data" / "sakila_patterns.json").read_text())["patterns"]:
+        sql = p["sql_example"]
+        patterns.append(make_pattern({
+            **{k: p[k] for k in ("id", "description", "rps_peak", "rps_average", "consistency", "latency_ms")},
+            "statements": [{"example": s} for s in (sql if isinstance(sql, list) else [sql])]}))
+    return Registry(patterns=patterns)

@@ -15,9 +15,10 @@ from fastmcp.exceptions import ToolError
 from mysql2ddb.tools.core.approvals import artifact_sha256, record_approval
 from mysql2ddb.tools.core.workspace import Workspace
 from mysql2ddb.tools.modeling.gate_views import gate_state
-from mysql2ddb.tools.modeling.registry import Registry, make_pattern, save_registry
+from mysql2ddb.tools.modeling.registry import Registry, save_registry
 from mysql2ddb.tools.modeling.versions import store
 from tests.recommend_support import schema_for
+from tests.modeling_support import sakila_registry
 
 DATA = Path(__file__).parent / "data"
 
@@ -27,13 +28,7 @@ def _design() -> dict:
 
 
 def _registry() -> Registry:
-    patterns = []
-    for p in json.loads((DATA / "sakila_patterns.json").read_text())["patterns"]:
-        sql = p["sql_example"]
-        patterns.append(make_pattern({
-            **{k: p[k] for k in ("id", "description", "rps_peak", "rps_average", "consistency", "latency_ms")},
-            "statements": [{"example": s} for s in (sql if isinstance(sql, list) else [sql])]}))
-    return Registry(patterns=patterns)
+    return sakila_registry()
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from mysql2ddb.server.cli.main import app
 from mysql2ddb.tools.core.workspace import Workspace
 from mysql2ddb.tools.analysis.schema import analyze_schema
-from mysql2ddb.tools.modeling.registry import Registry, make_pattern, save_registry
+from mysql2ddb.tools.modeling.registry import Registry, save_registry
+from tests.modeling_support import sakila_registry
 
 DATA = Path(__file__).parent / "data"
 DESIGN = DATA / "sakila_design.json"
@@ -21,13 +22,7 @@ runner = CliRunner()
 
 
 def registry() -> Registry:
-    patterns = []
-    for p in json.loads((DATA / "sakila_patterns.json").read_text())["patterns"]:
-        sql = p["sql_example"]
-        patterns.append(make_pattern({
-            **{k: p[k] for k in ("id", "description", "rps_peak", "rps_average", "consistency", "latency_ms")},
-            "statements": [{"example": s} for s in (sql if isinstance(sql, list) else [sql])]}))
-    return Registry(patterns=patterns)
+    return sakila_registry()
 
 
 @pytest.fixture(scope="module")

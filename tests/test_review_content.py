@@ -24,7 +24,7 @@ from mysql2ddb.tools.core.workspace import Workspace
 from mysql2ddb.tools.modeling.naming import pascal
 from mysql2ddb.tools.modeling.recommend import recommend_design
 from mysql2ddb.tools.modeling.recommend_plan import plural
-from mysql2ddb.tools.modeling.registry import Registry, make_pattern, save_registry
+from mysql2ddb.tools.modeling.registry import Registry, save_registry
 from mysql2ddb.tools.modeling.registry_sources import schema_default_patterns
 from mysql2ddb.tools.modeling.validate_design import validate_design
 from mysql2ddb.tools.usecases import gates
@@ -32,6 +32,7 @@ from mysql2ddb.tools.usecases.request import Request
 from tests.conftest import dsn_for
 from tests.recommend_support import schema_for
 from tests.test_schema_analysis import run_statements
+from tests.modeling_support import sakila_registry
 
 DATA = Path(__file__).parent / "data"
 ORDER = ["Films", "CategoryFilms", "CustomerRentals", "Inventory", "Payments", "Actors", "Staff"]
@@ -39,13 +40,7 @@ NONE = re.compile(r"\bNone\b")
 
 
 def _registry() -> Registry:
-    patterns = []
-    for p in json.loads((DATA / "sakila_patterns.json").read_text())["patterns"]:
-        sql = p["sql_example"]
-        patterns.append(make_pattern({
-            **{k: p[k] for k in ("id", "description", "rps_peak", "rps_average", "consistency", "latency_ms")},
-            "statements": [{"example": s} for s in (sql if isinstance(sql, list) else [sql])]}))
-    return Registry(patterns=patterns)
+    return sakila_registry()
 
 
 def _request(workdir: Path, sakila_dsn, sakila_dir: Path, *, with_database: bool) -> Request:
