@@ -14,13 +14,16 @@ import sqlglot
 from sqlglot import exp
 
 
-def _get(obj: Any, *names: str, default: Any = None) -> Any:
+def first_field(obj: Any, *names: str, default: Any = None) -> Any:
     """First present, non-None field among `names` (attribute or dict key)."""
     for name in names:
         value = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
         if value is not None:
             return value
     return default
+
+
+_get = first_field
 
 
 def _list(value: Any) -> list[Any]:

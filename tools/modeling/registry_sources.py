@@ -14,20 +14,12 @@ from typing import Any
 from sqlglot import exp
 
 from mysql2ddb.tools.analysis.schema_model import SchemaAnalysis
-from mysql2ddb.tools.modeling.inputs import schema_facts
+from mysql2ddb.tools.modeling.inputs import first_field as _get, schema_facts
 from mysql2ddb.tools.core.sql import col, param, render, table
 from mysql2ddb.tools.modeling.registry import (
     KEYLESS_NOTE, AccessPattern, LogWindow, PatternStatement, Registry, classify, describe, make_pattern,
 )
 from mysql2ddb.tools.modeling.table_keys import keyless_note, table_key
-
-
-def _get(obj: Any, *names: str, default: Any = None) -> Any:
-    for name in names:
-        value = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-        if value is not None:
-            return value
-    return default
 
 
 def _rate(value: float | None, growth: float) -> float | None:
