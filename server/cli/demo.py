@@ -8,18 +8,15 @@ answers the approval gates itself: the output and approvals.json say "approved b
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Optional
 
 import typer
-from rich.console import Console
-from rich.rule import Rule
 
 from mysql2ddb.server.cli.common import EXIT_INVALID, handle_errors, request
-from mysql2ddb.tools.core.aws import EMBEDDED
-from mysql2ddb.tools.core.progress import terminal_progress
-from mysql2ddb.tools.core.render import print_rich
 
+# tools.core.endpoints.EMBEDDED, written out: importing it here would pull the settings (pydantic),
+# and tools.core.aws boto3, into `--help` (tests/test_start_imports.py checks the two agree)
+EMBEDDED = "embedded"
 DEMO_DSN = "mysql://root@127.0.0.1:3306/sakila_demo"
 
 
@@ -33,6 +30,13 @@ def register(app: typer.Typer) -> None:
         dry_run: bool = typer.Option(False, "--dry-run", help="plan the migration only: no views, tables or items"),
     ) -> None:
         """Run Sakila end to end on one design: analysis, modeling, its contract, views, tables, copy, verification."""
+        import asyncio
+
+        from rich.console import Console
+        from rich.rule import Rule
+
+        from mysql2ddb.tools.core.progress import terminal_progress
+        from mysql2ddb.tools.core.render import print_rich
         from mysql2ddb.tools.usecases.demo import run_demo, standing
 
         console = Console()
