@@ -129,6 +129,8 @@ class EndpointProtocol(RequestProtocol):
 
 
 class LatencyEndpoint:
+    protocol: Any = None  # EndpointProtocol (set below the class); StoreEndpoint serves its own
+
     def __init__(self, moto: str, delay: float = 0.010, port: int = 0):
         self.moto = moto.rstrip("/")
         self.delay = delay
@@ -138,7 +140,7 @@ class LatencyEndpoint:
 
     async def serve(self, ready: Any = None) -> None:
         loop = asyncio.get_running_loop()
-        server = await loop.create_server(lambda: EndpointProtocol(self), "127.0.0.1", self.port, backlog=1024)
+        server = await loop.create_server(lambda: self.protocol(self), "127.0.0.1", self.port, backlog=1024)
         self.port = server.sockets[0].getsockname()[1]
         if ready:
             ready(f"http://127.0.0.1:{self.port}")
@@ -146,13 +148,17 @@ class LatencyEndpoint:
             await server.serve_forever()
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--moto", required=True, help="moto server URL for every call but BatchWriteItem")
+LatencyEndpoint.protocol = EndpointProtocol
+
+
+def main(argv: list[str] | None = None, endpoint_class: type = LatencyEndpoint, doc: str | None = None,
+         served: str = "BatchWriteItem") -> None:
+    parser = argparse.ArgumentParser(description=(doc or __doc__ or "").splitlines()[0])
+    parser.add_argument("--moto", required=True, help=f"moto server URL for every call but {served}")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--delay-ms", type=float, default=10.0)
     args = parser.parse_args(argv)
-    endpoint = LatencyEndpoint(args.moto, args.delay_ms / 1000.0, args.port)
+    endpoint = endpoint_class(args.moto, args.delay_ms / 1000.0, args.port)
     try:
         import uvloop  # optional: a cheaper event loop leaves more CPU to the writer being measured
 

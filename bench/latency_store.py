@@ -13,15 +13,14 @@ prints `READY <url>` on stdout once it listens.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 import zlib
-from typing import Any
 
 import orjson
 
 from bench.latency_endpoint import OK_BODY, Counts, EndpointProtocol, LatencyEndpoint, _response
+from bench.latency_endpoint import main as run_endpoint
 from mysql2ddb.tests.local_http import BATCH_TARGET
 
 SCAN_TARGET = b"DynamoDB_20120810.Scan"
@@ -123,29 +122,12 @@ class StoreProtocol(EndpointProtocol):
 
 
 class StoreEndpoint(LatencyEndpoint):
+    protocol = StoreProtocol
+
     def __init__(self, moto: str, delay: float = 0.010, port: int = 0):
         super().__init__(moto, delay, port)
         self.counts = Store(self.moto)
 
-    async def serve(self, ready: Any = None) -> None:
-        loop = asyncio.get_running_loop()
-        server = await loop.create_server(lambda: StoreProtocol(self), "127.0.0.1", self.port, backlog=1024)
-        self.port = server.sockets[0].getsockname()[1]
-        if ready:
-            ready(f"http://127.0.0.1:{self.port}")
-        async with server:
-            await server.serve_forever()
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--moto", required=True, help="moto server URL for every call but BatchWriteItem and Scan")
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--delay-ms", type=float, default=10.0)
-    args = parser.parse_args(argv)
-    endpoint = StoreEndpoint(args.moto, args.delay_ms / 1000.0, args.port)
-    asyncio.run(endpoint.serve(lambda url: print("READY", url, flush=True)))
-
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    run_endpoint(sys.argv[1:], StoreEndpoint, __doc__, "BatchWriteItem and Scan")
