@@ -9,6 +9,8 @@ in their URLs, the DSN password) are redacted from the report and from any error
 
 from __future__ import annotations
 
+from typing import Any
+
 from mysql2ddb.tools.core.aws import AwsClients, aws_clients
 from mysql2ddb.tools.core.db import Dsn
 from mysql2ddb.tools.core.errors import InputError, Mysql2DdbError
@@ -54,3 +56,21 @@ def migration_downstream(req: Request, dsn: Dsn, aws: AwsClients) -> MigrationDo
     MYSQL2DDB_MCP_SERVERS_FILE that claim mysql or dynamodb, the direct clients otherwise
     (IAM is simulated through each adapter: a server's own credentials where it serves)."""
     return MigrationDownstream(load_downstream_config(req.settings.mcp_servers_file), dsn, aws)
+
+
+def with_aws_ports(req: Request, aws: AwsClients, services: tuple[str, ...], work: Any) -> Any:
+    """Run `work(clients, via)` with the control-plane client of each service: through the server
+    of MYSQL2DDB_MCP_SERVERS_FILE that claims it, else None (the caller's boto3 client). `via`
+    names the adapter per service. Synchronous callers only (the Glue run, in a worker thread)."""
+    import asyncio
+
+    config = load_downstream_config(req.settings.mcp_servers_file)
+    if not any(config.server_for(s) for s in services):  # type: ignore[arg-type]
+        return work({s: None for s in services}, {s: "direct" for s in services})
+
+    async def through_ports() -> Any:
+        async with DownstreamPorts(config, None, aws, services) as ports:
+            clients = {s: await ports.aws_client(s) if ports.delegated(s) else None for s in services}
+            return await asyncio.to_thread(work, clients, {s: ports.via(s) for s in services})
+
+    return asyncio.run(through_ports())

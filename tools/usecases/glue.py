@@ -53,8 +53,13 @@ def run(req: Request, *, bucket: str, role_arn: str, secret_id: str | None = Non
                             remedy="prepare the job again from the approved contract (prepare_glue_job; CLI: "
                                    "mysql2ddb glue prepare), show the user the dry run, then run it")
     require_approved(req, job.contract_sha256, "run_glue_job")
-    with aws_clients(endpoint, region_name, say=say) as aws:
-        result = run_job(aws, options, job.script, job.module, job.specs, progress=req.progress)
+    from mysql2ddb.tools.usecases.downstream import with_aws_ports
+
+    with aws_clients(endpoint, region_name, say=say, workspace=req.workspace.root) as aws:
+        # Glue jobs and S3 objects through the user's servers where they claim them (README: Downstream)
+        result = with_aws_ports(req, aws, ("glue", "s3"), lambda clients, via: run_job(
+            aws, options, job.script, job.module, job.specs, progress=req.progress, s3=clients["s3"],
+            glue=clients["glue"]))
     record = f"{RUNS}/{result.run_id}.json"
     req.workspace.write_json(record, result)
     return Outcome(result, [record])
