@@ -160,10 +160,10 @@ def parse_general(reader: LineReader, tracker: Tracker, clock: Clock, problems: 
         for n, line in enumerate(lines, base):
             line_ts = last_ts
             if line[:2] == "\t\t":  # no time: the last one carries on (MariaDB, MySQL <= 5.6)
-                parts = line.split("\t", 3)
-                if len(parts) == 4:
-                    head, arg = parts[2], parts[3]
-                else:
+                try:
+                    _, _, head, arg = line.split("\t", 3)
+                except ValueError:  # no argument
+                    parts = line.split("\t", 3)
                     head = parts[2] if len(parts) > 2 else ""
                     arg = ""
             else:
