@@ -42,8 +42,9 @@ def once(cmd: list[str], env: dict) -> tuple[float, float]:
 def timed(cmd: list[str], runs: int) -> tuple[float, str]:
     """The median wall time of `runs` fresh processes, and a line with it, the best one and the
     median CPU time (CPU time is what other processes on the machine disturb least)."""
-    env = {**os.environ, "COLUMNS": "100"}
-    once(cmd, env)  # warm-up: the OS page cache
+    # as installed: bytecode cached (a sandbox may set PYTHONDONTWRITEBYTECODE), by the warm-up run
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "COLUMNS": "100"}
+    once(cmd, env)  # warm-up: the OS page cache and the bytecode
     results = [once(cmd, env) for _ in range(runs)]
     walls = [w for w, _ in results]
     median = statistics.median(walls)
