@@ -43,6 +43,7 @@ ADAPTER_MODULES = (
     "mysql2ddb.server.adapters.downstream",
     "mysql2ddb.server.adapters.local",
     "mysql2ddb.server.adapters.s3_import",
+    "mysql2ddb.server.adapters.replay",
 )
 
 

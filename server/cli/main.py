@@ -28,6 +28,7 @@ CLI_MODULES = (
     "mysql2ddb.server.cli.demo",
     "mysql2ddb.server.cli.local",
     "mysql2ddb.server.cli.s3_import",
+    "mysql2ddb.server.cli.replay",
 )
 
 

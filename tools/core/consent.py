@@ -92,3 +92,4 @@ register("stop_local_endpoint", Effect.EXTERNAL, "the end of the workspace's loc
 register("start_cdc", Effect.EXTERNAL, "views, tables and items, then every source change, into DynamoDB by a "
          "background sync")
 register("cutover", Effect.EXTERNAL, "stops the live sync of a run (after verifying every item)")
+register("replay_access_patterns", Effect.READ_ONLY)  # reads MySQL and DynamoDB; its report is all it writes
