@@ -28,6 +28,9 @@ MODELS: dict[str, str] = {
     "access_patterns.schema.json": "mysql2ddb.tools.modeling.registry:Registry",
     "copy_plan.schema.json": "mysql2ddb.tools.execution.plan:CopyPlan",
     "migration_report.schema.json": "mysql2ddb.tools.execution.report:MigrationReport",
+    "replay_report.schema.json": "mysql2ddb.tools.replay.report:ReplayReport",
+    "cdc_state.schema.json": "mysql2ddb.tools.cdc.follow:CdcState",
+    "cutover_report.schema.json": "mysql2ddb.tools.usecases.live:CutoverReport",
 }
 
 
