@@ -21,6 +21,7 @@ from mysql2ddb.server.app import create_server
 from mysql2ddb.tools.core.settings import Settings
 from mysql2ddb.tools.usecases import corpora
 from tests.conftest import dsn_for
+from tests.views_in import ddb_views as views_in
 
 ERAS = {"legacy": "2025-11-25", "2026-07-28": "2026-07-28"}
 MAX_TURNS = 80
@@ -58,15 +59,6 @@ def drop_our_views(database: str) -> None:
         for name in views_in(database):
             cur.execute(render(exp.Drop(tables=[table(name, db=database)], kind="VIEW", exists=True)))
     conn.close()
-
-
-def views_in(database: str) -> list[str]:
-    conn = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="")
-    with conn.cursor() as cur:
-        cur.execute("SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = %s", (database,))
-        names = [r[0] for r in cur.fetchall() if r[0].startswith("ddb_")]  # Sakila has views of its own
-    conn.close()
-    return names
 
 
 async def follow_status(chat: Client, facts: dict[str, object], database: str, endpoint: str) -> list[str]:

@@ -24,6 +24,7 @@ from fastmcp.exceptions import ToolError
 from mysql2ddb.tools.usecases import corpora
 from tests.conftest import dsn_for
 from tests.hostile_mysql import HostileMySql
+from tests.views_in import ddb_views
 
 SECRET = "secret-xyz-4417"
 DATABASE = "m2d_sec_stdio"
@@ -42,12 +43,7 @@ def _user_with_password() -> None:
 
 
 def _views() -> list[str]:
-    conn = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="")
-    with conn.cursor() as cur:
-        cur.execute("SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = %s", (DATABASE,))
-        names = [r[0] for r in cur.fetchall() if r[0].startswith("ddb_")]  # Sakila has views of its own
-    conn.close()
-    return names
+    return ddb_views(DATABASE)
 
 
 @pytest.fixture(scope="module")
