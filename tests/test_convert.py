@@ -16,8 +16,9 @@ from mysql2ddb.tools.contract.catalog import read_catalog_sync
 from mysql2ddb.tools.contract.load import load_contract
 from mysql2ddb.tools.core.db import sync_connection
 from mysql2ddb.tools.execution.convert import (
-    RowRejected, build_converter, canonical_number, item_size, key_text, parse_json,
+    RowRejected, build_converter, canonical_number, item_size, parse_json,
 )
+from mysql2ddb.tools.execution.item_keys import key_text
 from mysql2ddb.tools.execution.spec import table_spec
 from mysql2ddb.tools.execution.views import apply_views
 

@@ -150,7 +150,7 @@ def test_our_moto_server_answers_scan_and_query_as_moto_does(aws):
 def test_target_reader_reads_every_item_once_over_http_and_boto3(aws):
     """The verifier's own Scan client (pages parsed with orjson, wire JSON) against boto3's, with
     several segments and several pages; a missing table is TableMissing on both."""
-    from mysql2ddb.tools.execution.convert import key_text
+    from mysql2ddb.tools.execution.item_keys import key_text
     from mysql2ddb.tools.execution.verify_scan import TableMissing, TargetReader
 
     _typed_table(aws)

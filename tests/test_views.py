@@ -20,7 +20,8 @@ from mysql2ddb.tools.usecases import corpora
 from mysql2ddb.tools.contract.catalog import read_catalog_sync
 from mysql2ddb.tools.contract.load import load_contract
 from mysql2ddb.tools.core.db import Dsn, sync_connection
-from mysql2ddb.tools.execution.convert import RowRejected, build_converter, key_text
+from mysql2ddb.tools.execution.convert import RowRejected, build_converter
+from mysql2ddb.tools.execution.item_keys import key_text
 from mysql2ddb.tools.execution.spec import contract_specs
 from mysql2ddb.tools.execution.views import apply_views, check_columns, views_sql
 

@@ -25,7 +25,8 @@ from mysql2ddb.tools.cdc.stream import RowChange, Transaction
 from mysql2ddb.tools.contract.catalog import Catalog
 from mysql2ddb.tools.contract.model import Contract
 from mysql2ddb.tools.core import sql
-from mysql2ddb.tools.execution.convert import RowRejected, build_converter, key_text
+from mysql2ddb.tools.execution.convert import RowRejected, build_converter
+from mysql2ddb.tools.execution.item_keys import key_text
 from mysql2ddb.tools.execution.spec import table_spec
 from mysql2ddb.tools.execution.views import compile_query
 from mysql2ddb.tools.execution.views_exprs import SRC

@@ -3,19 +3,11 @@ shipped as is to AWS Glue (mysql2ddb_convert.py) and runs inside Spark executors
 
 `build_converter(spec)` generates one function per spec, unrolled per view column, with an inline
 fast path for the value type the column usually yields; converting a row has no per-value
-dispatch in the common case. The rules (README "Type mapping"):
-
-  DECIMAL/integers  -> N, exact canonical text (117.70 -> 117.7); > 38 significant digits or outside
-                       DynamoDB's range: rejected (or S when the column declares overflow "string")
-  FLOAT/DOUBLE      -> N, shortest round-trip text; NaN/Infinity rejected
-  DATETIME/TIMESTAMP-> S 'YYYY-MM-DDTHH:MM:SS[.f]' (the column's fractional digits), DATE 'YYYY-MM-DD'
-  TIME              -> S '[-]HH:MM:SS[.f]' (hours may exceed 24, negative kept); YEAR -> N
-  BIT               -> N (unsigned big-endian value), B (raw bytes) or BOOL; TINYINT(1) -> BOOL
-  ENUM/strings      -> S ('' kept); SET -> SS (split on ','; the empty set omitted)
-  JSON text         -> M/L (numbers exact as N, null as NULL) or S (the text as is)
-  BLOB/BINARY       -> B (base64 in wire JSON); GEOMETRY: the view selects WKT (S) or GeoJSON (M)
-  NULL              -> omitted ({"NULL": true} for NULL-typed attributes); a NULL/empty key rejects the row
-  an item over 400 KB (DynamoDB's size rules) rejects the row, with the reason.
+dispatch in the common case. The rules are the README's table ("How the contract becomes items"):
+exact canonical numbers (rejected beyond 38 digits or DynamoDB's range, unless the column overflows
+to S), ISO text for dates and times, BOOL for TINYINT(1)/BIT(1), SS for SET (the empty set omitted),
+M/L or S for JSON, B for binary; NULL is omitted, and a NULL or empty key, or an item over 400 KB by
+DynamoDB's size rules, rejects the row with the reason.
 """
 
 from __future__ import annotations
@@ -362,7 +354,7 @@ def build_converter(spec: dict) -> Callable[[Sequence[Any]], dict]:
     return env["convert"]
 
 
-# ---- sizes and keys -------------------------------------------------------------------------------
+# ---- sizes -------------------------------------------------------------------------------
 
 def _number_size(text: str) -> int:
     """1 byte per two significant digits (leading and trailing zeros trimmed) + 1; zero counts as one
@@ -400,16 +392,3 @@ def item_size(item: dict) -> int:
     """The item's size by DynamoDB's rules: names + values (UTF-8 strings, raw binary, about one byte
     per two significant digits of a number, 3 bytes + 1 per element for M/L)."""
     return sum(len(name.encode("utf-8")) + _value_size(av) for name, av in item.items())
-
-
-def _key_part(av: dict) -> str:
-    (kind, value), = av.items()
-    if kind == "N":
-        return canonical_number(value)
-    return _B64(bytes(value)).decode("ascii") if kind == "B" and isinstance(value, _BINARY) else value
-
-
-def key_text(item: dict, pk: str, sk: str | None) -> str:
-    """The item's key as text: pk, or pk + TAB + sk; N in canonical text, B as base64."""
-    text = _key_part(item[pk])
-    return text + "\t" + _key_part(item[sk]) if sk else text

@@ -18,7 +18,8 @@ from typing import Any, Callable
 
 import orjson
 
-from mysql2ddb.tools.execution.convert import RowRejected, key_text
+from mysql2ddb.tools.execution.convert import RowRejected
+from mysql2ddb.tools.execution.item_keys import key_text
 from mysql2ddb.tools.execution.ddb_http import request_body
 
 _INTEGER = re.compile(r"-?[0-9]{1,18}")

@@ -37,7 +37,8 @@ from mysql2ddb.tools.core.aws import AwsClients, map_aws_error
 from mysql2ddb.tools.contract.catalog import Catalog
 from mysql2ddb.tools.contract.model import Contract
 from mysql2ddb.tools.core.db import STREAM_SECONDS, Dsn, map_db_error, server_flavor, sync_connection, time_limited
-from mysql2ddb.tools.execution.convert import RowRejected, build_converter, key_text
+from mysql2ddb.tools.execution.convert import RowRejected, build_converter
+from mysql2ddb.tools.execution.item_keys import key_text
 from mysql2ddb.tools.execution.source_stream import FastRows
 from mysql2ddb.tools.execution.spec import table_spec
 from mysql2ddb.tools.execution.verify_scan import TableMissing, TargetReader

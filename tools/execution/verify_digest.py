@@ -19,7 +19,8 @@ from typing import Any, Iterable
 
 import orjson
 
-from mysql2ddb.tools.execution.convert import RowRejected, canonical_number, key_text
+from mysql2ddb.tools.execution.convert import RowRejected, canonical_number
+from mysql2ddb.tools.execution.item_keys import key_text
 
 BUCKETS = 256
 REFUSED = "DynamoDB refused the item:"  # the copy engine's reason for an item DynamoDB would not store

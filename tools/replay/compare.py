@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from mysql2ddb.tools.execution.convert import key_text
+from mysql2ddb.tools.execution.item_keys import key_text
 from mysql2ddb.tools.execution.verify_digest import canonical_item
 
 SHOWN = 5  # keys and attributes listed per sample

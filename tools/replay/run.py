@@ -17,7 +17,7 @@ from mysql2ddb.tools.contract.model import Contract
 from mysql2ddb.tools.core.aws import map_aws_error
 from mysql2ddb.tools.core.db import Dsn, map_db_error, server_flavor, sync_connection
 from mysql2ddb.tools.core.progress import NullProgress, ProgressSink
-from mysql2ddb.tools.execution.convert import key_text
+from mysql2ddb.tools.execution.item_keys import key_text
 from mysql2ddb.tools.modeling.design import Design
 from mysql2ddb.tools.replay.compare import (
     SampleDiff, items_against_answer, list_against_rows, order_against_answer, plain, rows_against_items, show_key,
