@@ -122,23 +122,37 @@ def _position(cur: Any, flavor: str, v: dict[str, str]) -> BinlogPosition | None
     return None
 
 
-def check_source(dsn: Dsn, source_tables: list[str], planned_copy_s: float = 0.0) -> Preflight:
-    """Every precondition of a live migration from `dsn`, read-only."""
-    where = "live migration preflight"
+def _reading(dsn: Dsn, where: str, read: Any) -> Any:
+    """`read(cur, variables, flavor)` on one connection; driver errors become ours."""
     try:
         with sync_connection(dsn, where) as conn, conn.cursor() as cur:
             v = _variables(cur)
-            flavor = "mariadb" if "mariadb" in v.get("version", "").lower() else "mysql"
-            grants = _grants(cur)
-            keyed = row_keys(cur, dsn.database, sorted(set(source_tables)))
-            keyless = [t for t in sorted(set(source_tables)) if t not in keyed]
-            position = _position(cur, flavor, v) if v.get("log_bin", "").upper() == "ON" else None
+            return read(cur, v, "mariadb" if "mariadb" in v.get("version", "").lower() else "mysql")
     except Exception as exc:  # noqa: BLE001 - driver errors become ours
         if hasattr(exc, "why"):
             raise
         raise map_db_error(exc, where, dsn) from None
-    checks = _judge(v, flavor, grants, keyless, planned_copy_s)
-    return Preflight(ok=all(c.ok for c in checks), checks=checks, position=position)
+
+
+def _here(cur: Any, v: dict[str, str], flavor: str) -> BinlogPosition | None:
+    return _position(cur, flavor, v) if v.get("log_bin", "").upper() == "ON" else None
+
+
+def current_position(dsn: Dsn) -> BinlogPosition | None:
+    """Where the source's binlog is now (the cutover's target), read-only; None without a binlog."""
+    return _reading(dsn, "source position", _here)
+
+
+def check_source(dsn: Dsn, source_tables: list[str], planned_copy_s: float = 0.0) -> Preflight:
+    """Every precondition of a live migration from `dsn`, read-only."""
+    tables = sorted(set(source_tables))
+
+    def read(cur: Any, v: dict[str, str], flavor: str) -> Preflight:
+        grants, keyed = _grants(cur), row_keys(cur, dsn.database, tables)
+        checks = _judge(v, flavor, grants, [t for t in tables if t not in keyed], planned_copy_s)
+        return Preflight(ok=all(c.ok for c in checks), checks=checks, position=_here(cur, v, flavor))
+
+    return _reading(dsn, "live migration preflight", read)
 
 
 def _judge(v: dict[str, str], flavor: str, grants: str, keyless: list[str], planned_copy_s: float) -> list[Check]:

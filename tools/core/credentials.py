@@ -10,6 +10,8 @@ password is not attached to any given DSN.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from mysql2ddb.tools.core.db import Dsn
 from mysql2ddb.tools.core.errors import ConfigError
 from mysql2ddb.tools.core.settings import Settings
@@ -37,6 +39,5 @@ def resolve_dsn(text: str | None, settings: Settings, *, where: str = "dsn", req
         return configured
     given = Dsn.parse(text)
     if given.password is None and configured is not None and same_server(given, configured):
-        return given.__class__(host=given.host, port=given.port, user=given.user,
-                               password=configured.password, database=given.database)
+        return replace(given, password=configured.password)
     return given

@@ -30,7 +30,7 @@ from mysql2ddb.tools.cdc.stream import SourcePosition
 from mysql2ddb.tools.contract.digest import contract_sha256
 from mysql2ddb.tools.core.errors import WorkflowError
 from mysql2ddb.tools.core.render import Table
-from mysql2ddb.tools.core.workspace import atomic_write_bytes
+from mysql2ddb.tools.core.workspace import atomic_write_bytes, to_jsonable
 from mysql2ddb.tools.usecases.request import Request
 
 CUTOVER_REPORT = "cutover-report.json"
@@ -166,9 +166,9 @@ async def run(req: Request, run_id: str, dsn: str | None = None, *, batch_second
 
 
 def _source_position(d: Any) -> SourcePosition:
-    from mysql2ddb.tools.cdc.preflight import check_source
+    from mysql2ddb.tools.cdc.preflight import current_position
 
-    position = check_source(d, []).position
+    position = current_position(d)
     if position is None:
         raise WorkflowError("the source has no binlog position", where="cutover", remedy="check log_bin on the source")
     return SourcePosition(**position.model_dump())
@@ -221,8 +221,7 @@ async def cutover(req: Request, run_id: str | None = None, dsn: str | None = Non
     checked = await verify(req, str(root / "contract.json"), dsn, endpoint_url=json.loads(
         (root / "cdc-target.json").read_text())["endpoint_url"])
     verified_at = time.monotonic()
-    stop(root, state)
-    from mysql2ddb.tools.core.workspace import to_jsonable
+    await asyncio.to_thread(stop, root, state)  # waits for the sync to exit: off the event loop
 
     result = to_jsonable(checked)
     report = CutoverReport(
