@@ -26,8 +26,6 @@ def register(analyze_app: typer.Typer) -> None:
         """Analyse query logs into access patterns: counts, rates (average and busiest second),
         latency, transactions. With --dsn and no file: the live performance_schema digest table.
         Writes analysis/query_log.json and 01_2_mysql_log_analysis.md."""
-        import asyncio
-
         from mysql2ddb.tools.core.progress import terminal_progress
         from mysql2ddb.tools.core.render import print_rich
         from mysql2ddb.tools.usecases import analysis as usecase
@@ -35,7 +33,7 @@ def register(analyze_app: typer.Typer) -> None:
         progress = terminal_progress(quiet=as_json)
         req = request(progress)
         try:
-            out = asyncio.run(usecase.analyze_query_log(req, [str(f) for f in files or []], fmt, dsn))
+            out = usecase.analyze_query_log_blocking(req, [str(f) for f in files or []], fmt, dsn)
         finally:
             progress.close()
         if as_json:

@@ -13,7 +13,6 @@ Each use case writes its artifacts into the workspace and returns the result wit
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -48,22 +47,53 @@ async def analyze_query_log(req: Request, paths: Sequence[str] | None = None, fo
     """Access patterns from log files (general, slow, digest exports; plain or .gz) or, with `dsn`
     alone, from the live performance_schema digest table; writes analysis/query_log.json and
     01_2_mysql_log_analysis.md."""
-    from mysql2ddb.tools.analysis.logs.analyze import analyze_digest_table, analyze_logs, write_log_artifacts
+    import asyncio
 
+    from mysql2ddb.tools.analysis.logs.analyze import analyze_digest_table
+
+    files = _log_source(req, paths, dsn)
+    if files is None:
+        analysis = await analyze_digest_table(req.dsn(dsn, where="analyze_query_log: dsn"), progress=req.progress)
+        return _written(req, analysis)
+    return await asyncio.to_thread(_analyze_files, req, files, format)
+
+
+def analyze_query_log_blocking(req: Request, paths: Sequence[str] | None = None, format: str = "auto",
+                               dsn: str | None = None) -> Analysed:
+    """`analyze_query_log` for a caller without an event loop (the CLI): log files are read on
+    this thread, so a command that reads a log never starts (or imports) asyncio."""
+    files = _log_source(req, paths, dsn)
+    if files is None:
+        import asyncio
+
+        return asyncio.run(analyze_query_log(req, None, format, dsn))
+    return _analyze_files(req, files, format)
+
+
+def _log_source(req: Request, paths: Sequence[str] | None, dsn: str | None) -> list[Path] | None:
+    """The log files to read, each checked; None when the digest table at `dsn` is the source."""
     if paths and dsn:
         raise InputError("both log files and a dsn were given", where="analyze_query_log",
                          remedy="give log files, or a dsn alone (--dsn in the CLI) to read the live digest table")
     if dsn:
-        analysis = await analyze_digest_table(req.dsn(dsn, where="analyze_query_log: dsn"), progress=req.progress)
-    elif paths:
-        files = _log_files(req, paths)
-        analysis = await asyncio.to_thread(analyze_logs, files, format, progress=req.progress,
-                                           quote_lines=req.caller is Caller.CLI)
-    else:
+        return None
+    if not paths:
         raise InputError("no log file and no dsn given", where="analyze_query_log: paths",
                          remedy="name the log files (general, slow or digest export, e.g. general.log.gz), or "
                                 "give a dsn alone (mysql://user@host:port/db; --dsn in the CLI) to read "
                                 "performance_schema's digest table")
+    return _log_files(req, paths)
+
+
+def _analyze_files(req: Request, files: list[Path], format: str) -> Analysed:
+    from mysql2ddb.tools.analysis.logs.analyze import analyze_logs
+
+    return _written(req, analyze_logs(files, format, progress=req.progress, quote_lines=req.caller is Caller.CLI))
+
+
+def _written(req: Request, analysis: Any) -> Analysed:
+    from mysql2ddb.tools.analysis.logs.analyze import write_log_artifacts
+
     return Analysed(analysis, write_log_artifacts(analysis, req.workspace))
 
 

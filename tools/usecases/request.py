@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mysql2ddb.tools.core.access import Caller, FileAccess, file_access
 from mysql2ddb.tools.core.consent import Consent, operation, require_consent
-from mysql2ddb.tools.core.credentials import resolve_dsn
-from mysql2ddb.tools.core.db import Dsn
 from mysql2ddb.tools.core.endpoints import resolve_endpoint, resolve_region
 from mysql2ddb.tools.core.progress import NullProgress, ProgressSink
-from mysql2ddb.tools.core.settings import Settings
 from mysql2ddb.tools.core.workspace import Workspace
+
+if TYPE_CHECKING:  # the MySQL client (pymysql, sqlglot) loads only for a use case that reads MySQL
+    from mysql2ddb.tools.core.db import Dsn
+    from mysql2ddb.tools.core.settings import Settings
 
 DEFAULT_CONTRACT = "contract.json"
 
@@ -34,9 +35,13 @@ class Request:
 
     # -- the database -------------------------------------------------------------------------
     def dsn(self, text: str | None, where: str = "dsn") -> Dsn:
+        from mysql2ddb.tools.core.credentials import resolve_dsn
+
         return resolve_dsn(text, self.settings, where=where)  # type: ignore[return-value]
 
     def optional_dsn(self, text: str | None, where: str = "dsn") -> Dsn | None:
+        from mysql2ddb.tools.core.credentials import resolve_dsn
+
         return resolve_dsn(text, self.settings, where=where, required=False)
 
     # -- files ----------------------------------------------------------------------------------
