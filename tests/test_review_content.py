@@ -191,6 +191,30 @@ def test_mariadb_json_column_is_json_to_the_contract_check(words_dsn):
     assert {plain_item(i)["profile"]["capital"] for i in items} == {"Amsterdam", "Paris"}
 
 
+def test_mariadb_json_array_feeds_a_string_set():
+    """MariaDB's JSON column is LONGTEXT: a set attribute must still read it as a JSON array."""
+    run_statements(dsn_for("mysql"), [
+        "DROP DATABASE IF EXISTS m2d_jsonset", "CREATE DATABASE m2d_jsonset", "USE m2d_jsonset",
+        "CREATE TABLE post (id INT PRIMARY KEY, tags JSON NULL, csv VARCHAR(80) NULL) ENGINE=InnoDB",
+        "INSERT INTO post VALUES (1, '[\"a,b\", \"c\"]', 'x,y'), (2, '[]', '')"])
+    try:
+        from mysql2ddb.tools.contract.model import Contract
+        from mysql2ddb.tools.execution.examples import plain_item, sample_items
+
+        dsn = dsn_for("m2d_jsonset")
+        contract = Contract.model_validate({"contract_version": "1.0", "tables": [{
+            "table": "Posts", "type": "single-entity", "source_table": "post", "pk": "id",
+            "attributes": [{"name": "id", "type": "N", "source_table": "post", "source_column": "id"},
+                           {"name": "tags", "type": "SS", "source_table": "post", "source_column": "tags"},
+                           {"name": "csv", "type": "SS", "source_table": "post", "source_column": "csv"}],
+            "satisfies": [], "estimated_item_size_bytes": 100}]})
+        items = {plain_item(i)["id"]: plain_item(i) for i in sample_items(contract, dsn)["Posts"].items}
+        assert set(items[1]["tags"]) == {"a,b", "c"} and set(items[1]["csv"]) == {"x", "y"}
+        assert "tags" not in items[2] and "csv" not in items[2]  # DynamoDB has no empty set
+    finally:
+        run_statements(dsn_for("mysql"), ["DROP DATABASE IF EXISTS m2d_jsonset"])
+
+
 def test_english_names_and_natural_keys(words_dsn):
     assert pascal("countrylanguage") == "CountryLanguage" == pascal("CountryLanguage") == pascal("Countrylanguage")
     assert plural("countrylanguage") == "CountryLanguages"

@@ -54,9 +54,10 @@ class ApprovalLog(BaseModel):
         return None
 
     def tables(self) -> list[Table]:
-        rows = [[r.time, r.gate, r.subject, r.decision, r.feedback, "; ".join(r.concerns),
+        rows = [[r.time, r.gate, r.subject, r.decision, r.via, r.feedback, "; ".join(r.concerns),
                  (r.artifact_sha256 or "")[:12]] for r in self.records]
-        return [Table("Approvals", ["time (UTC)", "gate", "subject", "decision", "feedback", "concerns", "artifact"], rows)]
+        return [Table("Approvals", ["time (UTC)", "gate", "subject", "decision", "via", "feedback", "concerns",
+                                    "artifact"], rows)]
 
     def summary(self) -> str:
         if not self.records:

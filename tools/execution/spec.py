@@ -71,8 +71,12 @@ def is_binary(value_type: ValueType) -> bool:
 
 
 def _column_type(catalog: Catalog, table: str, column: str) -> ValueType | None:
+    """A column's type; MariaDB's JSON (LONGTEXT with a json_valid() CHECK) is JSON, so a set
+    attribute reads it as a JSON array, not as comma-separated text."""
     info = catalog.column(table, column)
-    return ValueType(info.data_type, info.column_type) if info else None
+    if info is None:
+        return None
+    return ValueType("json", info.column_type) if info.is_json else ValueType(info.data_type, info.column_type)
 
 
 def _select_type(text: str, tables: dict[str, str], default_table: str, catalog: Catalog, where: str) -> ValueType:
