@@ -25,7 +25,7 @@ from sqlglot import exp
 READ, WRITE, NOISE, CONTROL = "read", "write", "noise", "control"
 SYSTEM_SCHEMAS = frozenset({"information_schema", "performance_schema", "mysql", "sys"})
 MAX_CACHE = 200_000
-MAX_EXACT = 16_384  # statements remembered as written, twice over (see Fingerprinter.unseen)
+MAX_EXACT = 4_096  # statements remembered as written, twice over (see Fingerprinter.unseen)
 
 _NUM = re.compile(r"\b\d+(?:\.\d+)?\b")
 _TOKENS = re.compile(
