@@ -57,9 +57,10 @@ def build_app() -> SerialApp:
 
     app = DomainDispatcherApplication(create_backend_app)
     app.debug = True  # as moto.server does: errors come back as responses, not dropped connections
-    from mysql2ddb.tools.core.moto_reads import install
+    from mysql2ddb.tools.core import moto_reads, moto_scan
 
-    install()  # Scan/Query pages without moto's slow generic serializer (moto_reads.py says why)
+    moto_reads.install()  # Scan/Query pages without moto's slow generic serializer (moto_reads.py says why)
+    moto_scan.install()  # Scan pages found by binary search, not by walking the table (moto_scan.py)
     return SerialApp(app)
 
 
