@@ -112,6 +112,28 @@ async def test_a_wrong_design_names_the_pattern_and_why(migrated):
     assert f"{newest} differs" in summary and f"{by_film} cannot be replayed" in summary and "title" in summary
 
 
+async def test_a_log_whose_values_find_nothing_is_topped_up_with_rows(migrated, tmp_path):
+    """Matching on empty answers proves nothing: when every logged parameter set of a pattern finds no
+    row, replay takes more from rows that meet the statement, and says so."""
+    import re
+
+    req, dsn, url, _ = migrated
+    by_film = _pattern(req, "WHERE f.film_id =")
+    example = next(p["example"] for p in req.workspace.read_json("access_patterns.json")["patterns"]
+                   if p["id"] == by_film)
+    log = tmp_path / "nothing.log"
+    statements = [re.sub(r"film_id = \d+", f"film_id = {99990 + i}", example) for i in range(3)]
+    assert statements[0] != example
+    lines = [f"2026-12-05T10:00:0{i}.000000Z\t   7 Query\t{text}" for i, text in enumerate(statements)]
+    log.write_text("Time                 Id Command    Argument\n" + "\n".join(lines) + "\n")
+    report = (await replay.replay(req, log=str(log), samples=3, dsn=dsn.url(), endpoint_url=url,
+                                  region="us-east-1")).result
+    got = next(p for p in report.patterns if p.pattern_id == by_film)
+    assert got.status == "matched" and got.from_log == 3 and got.from_data >= 1 and got.with_rows >= 1, got
+    assert any("returned no rows on MySQL" in n for n in got.notes), got.notes
+    assert "none with rows" not in got.verdict() and "only on empty answers" not in report.summary()
+
+
 def test_the_cli_replays_from_the_data_and_exits_by_the_verdict(migrated):
     req, dsn, url, _ = migrated
     result = CliRunner().invoke(app, ["--workdir", str(req.workspace.root), "replay", "--samples", "3", "--dsn",

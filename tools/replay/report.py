@@ -25,6 +25,8 @@ class PatternReplay(BaseModel):
     samples: int = Field(0, description="parameter sets replayed on both sides")
     from_log: int = 0
     from_data: int = 0
+    with_rows: int = Field(0, description="parameter sets MySQL answered with rows (matches on empty answers prove "
+                                          "little: when none had rows, more are taken from rows that qualify)")
     matched: int = 0
     differing: int = 0
     diffs: list[SampleDiff] = Field(default_factory=list, description="the first differing parameter sets")
@@ -37,7 +39,8 @@ class PatternReplay(BaseModel):
     def verdict(self) -> str:
         if self.status in ("not_servable", "skipped"):
             return f"{self.status}: {self.why}"
-        return f"{self.matched}/{self.samples} matched" + (f", {self.differing} differ" if self.differing else "")
+        empty = ", none with rows" if self.samples and not self.with_rows else ""
+        return f"{self.matched}/{self.samples} matched" + (f", {self.differing} differ" if self.differing else "") + empty
 
 
 class ReplayReport(BaseModel):
@@ -74,6 +77,10 @@ class ReplayReport(BaseModel):
             lines.append(f"- **{p.pattern_id} differs** in {p.differing}/{p.samples} parameter set(s): {first}")
         for p in blocked:
             lines.append(f"- **{p.pattern_id} cannot be replayed**: {p.why}")
+        for p in reads:
+            if p.status == "matched" and not p.with_rows:
+                lines.append(f"- **{p.pattern_id} matched only on empty answers**: none of its {p.samples} parameter "
+                             "set(s) returned rows on MySQL")
         above = [f"{p.pattern_id} ({p.read_units_per_call:g} measured, {p.estimated_read_units:g} estimated)"
                  for p in reads if p.read_units_per_call and p.estimated_read_units
                  and p.read_units_per_call > p.estimated_read_units * 1.25]
@@ -86,11 +93,12 @@ class ReplayReport(BaseModel):
         return "\n".join(lines)
 
     def tables(self) -> list[Table]:
-        rows = [[p.pattern_id, p.kind, p.served_by, p.samples, f"{p.from_log}/{p.from_data}", p.matched, p.differing,
-                 p.verdict(), _units(p.read_units_per_call), _units(p.estimated_read_units), p.units_source or ""]
-                for p in self.patterns]
-        out = [Table("Replay per access pattern", ["pattern", "kind", "served by", "samples", "log/data", "matched",
-                                                   "differing", "verdict", "RCU/call measured", "RCU/call estimated",
+        rows = [[p.pattern_id, p.kind, p.served_by, p.samples, f"{p.from_log}/{p.from_data}", p.with_rows, p.matched,
+                 p.differing, p.verdict(), _units(p.read_units_per_call), _units(p.estimated_read_units),
+                 p.units_source or ""] for p in self.patterns]
+        out = [Table("Replay per access pattern", ["pattern", "kind", "served by", "samples", "log/data", "with rows",
+                                                   "matched", "differing", "verdict", "RCU/call measured",
+                                                   "RCU/call estimated",
                                                    "measured as"], rows)]
         diffs = [[p.pattern_id, d.statement[:160], d.brief()] for p in self.patterns for d in p.diffs]
         if diffs:

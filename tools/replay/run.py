@@ -26,7 +26,7 @@ from mysql2ddb.tools.replay.dynamo import Answer, NotServable, run_request
 from mysql2ddb.tools.replay.expected import NoItem, expected_items, primary_keys
 from mysql2ddb.tools.replay.plan import Plan, plan
 from mysql2ddb.tools.replay.report import PatternReplay
-from mysql2ddb.tools.replay.samples import canonical, data_samples, log_samples
+from mysql2ddb.tools.replay.samples import canonical, data_samples, log_samples, rows_first_samples
 from mysql2ddb.tools.replay.statement import KEY_PREFIX, ORDER_PREFIX, Statement, Unsupported, driver_text
 from mysql2ddb.tools.replay.values import Unresolvable, Values
 
@@ -244,28 +244,9 @@ def _replay_pattern(p: Plan, samples: list[tuple[str, str]], session: _Session, 
     result = p.result
     result.status, result.estimated_read_units = "matched", estimate
     units: list[float] = []
-    for text, origin in samples:
-        diff = SampleDiff(statement=text)
-        try:
-            stmt = Statement(text, sources.catalog, origin)
-            answer = _sample(p, stmt, session, sources, keys, diff)
-        except (Unsupported, NotServable, Unresolvable) as exc:
-            result.status, result.why = "not_servable", str(exc)
-            break
-        except pymysql.err.MySQLError as exc:  # the pattern is named; the other patterns still run
-            mapped = map_db_error(exc, f"replay {p.pattern.id}", sources.dsn)
-            result.status, result.why = "not_servable", f"MySQL refused the statement: {mapped.why}"
-            break
-        result.samples += 1
-        result.from_log += origin == "log"
-        result.from_data += origin == "data"
-        units.append(answer.units)
-        if diff.empty:
-            result.matched += 1
-        else:
-            result.differing += 1
-            if len(result.diffs) < SHOWN_DIFFS:
-                result.diffs.append(diff)
+    _replay_sets(p, samples, session, sources, keys, units)
+    if result.status == "matched" and result.samples and not result.with_rows:
+        _with_rows(p, {canonical(text) for text, _ in samples}, session, sources, keys, units)
     if result.status == "matched":
         if not result.samples:
             result.status, result.why = "not_servable", "no parameter set: the log has none and the data gave none"
@@ -276,6 +257,58 @@ def _replay_pattern(p: Plan, samples: list[tuple[str, str]], session: _Session, 
         result.read_units_max = max(units)
         result.units_source = "computed from item sizes" if sources.sized else "reported by DynamoDB"
     return result
+
+
+def _replay_sets(p: Plan, samples: list[tuple[str, str]], session: _Session, sources: Sources,
+                 keys: dict[str, list[str]], units: list[float]) -> None:
+    """Each parameter set on both sides, counted into p.result; the first one replay cannot run
+    makes the pattern not_servable."""
+    result = p.result
+    for text, origin in samples:
+        diff = SampleDiff(statement=text)
+        try:
+            stmt = Statement(text, sources.catalog, origin)
+            answer = _sample(p, stmt, session, sources, keys, diff)
+        except (Unsupported, NotServable, Unresolvable) as exc:
+            result.status, result.why = "not_servable", str(exc)
+            return
+        except pymysql.err.MySQLError as exc:  # the pattern is named; the other patterns still run
+            mapped = map_db_error(exc, f"replay {p.pattern.id}", sources.dsn)
+            result.status, result.why = "not_servable", f"MySQL refused the statement: {mapped.why}"
+            return
+        result.samples += 1
+        result.from_log += origin == "log"
+        result.from_data += origin == "data"
+        result.with_rows += diff.rows > 0 or diff.items > 0
+        units.append(answer.units)
+        if diff.empty:
+            result.matched += 1
+        else:
+            result.differing += 1
+            if len(result.diffs) < SHOWN_DIFFS:
+                result.diffs.append(diff)
+
+
+def _with_rows(p: Plan, tried: set[str], session: _Session, sources: Sources, keys: dict[str, list[str]],
+               units: list[float]) -> None:
+    """Every parameter set found nothing on MySQL, so matching proved only that both sides are
+    empty: replay as many more whose values come from rows that meet the statement's other
+    conditions. Said in the notes either way."""
+    result, before = p.result, p.result.samples
+    try:
+        texts = rows_first_samples(session.conn, p.sql, sources.catalog, sources.samples * 2, session.flavor)
+    except (Unsupported, pymysql.err.MySQLError) as exc:
+        result.notes.append(f"every parameter set returned no rows, and none with rows could be read from the data "
+                            f"({getattr(exc, 'args', [''])[0]!s:.160})")
+        return
+    fresh = [(t, "data") for t in dict.fromkeys(texts) if canonical(t) not in tried][:sources.samples]
+    _replay_sets(p, fresh, session, sources, keys, units)
+    if result.with_rows:
+        result.notes.append(f"the first {before} parameter set(s) returned no rows on MySQL: {result.samples - before} "
+                            "more were taken from rows that meet the statement's other conditions")
+    else:
+        result.notes.append("no parameter set returned rows on MySQL (the data has none that meet the statement): "
+                            "the match shows only that both sides answer nothing")
 
 
 def replay(patterns: list[Any], design: Design, contract: Contract, sources: Sources,

@@ -154,6 +154,54 @@ def data_samples(conn: Any, example: str, catalog: Any, n: int, flavor: str | No
     return out
 
 
+def rows_first_samples(conn: Any, example: str, catalog: Any, n: int, flavor: str | None) -> list[str]:
+    """Up to n statements shaped like `example` that return rows: the values of its compared
+    columns read from rows meeting the statement's other conditions (its FROM, joins and WHERE with
+    each compared value's test replaced by TRUE), so a pattern whose logged values all found
+    nothing (no open rental for those customers) is still compared on real answers."""
+    stmt = Statement(example, catalog, source="data")
+    slots = [s for s in stmt.slots if isinstance(s.node.parent, (exp.EQ, exp.In, exp.Like))]
+    if not slots:
+        raise Unsupported("its WHERE compares no column with a value the data could supply")
+    finder = stmt.tree.copy()
+    tests = {_path(s.node.parent): _compared(s) for s in slots}
+    picks = []
+    for path, (column, prefix) in tests.items():
+        target = _at(finder, path)
+        picks.append(exp.Left(this=column.copy(), expression=exp.Literal.number(prefix)) if prefix else column.copy())
+        target.replace(exp.true())
+    for arg in ("group", "having", "order", "limit", "offset"):
+        finder.set(arg, None)
+    finder.set("expressions", picks)
+    finder.set("distinct", exp.Distinct())
+    finder.set("limit", exp.Limit(expression=exp.Literal.number(n)))
+    text, params = driver_text(finder, flavor)
+    with conn.cursor() as cur:
+        cur.execute(text, params)
+        rows = list(cur.fetchall())
+    slot_paths = [(_path(s.node), list(tests).index(_path(s.node.parent)), s.kind) for s in slots]
+    out: list[str] = []
+    for row in rows:
+        values = [_literal(f"{row[i]}%" if kind == "prefix" and isinstance(row[i], str) else row[i])
+                  for _, i, kind in slot_paths]
+        if any(v is None for v in values):
+            continue
+        tree = stmt.tree.copy()
+        for (path, _, _), value in zip(slot_paths, values):
+            _at(tree, path).replace(value)
+        out.append(tree.sql(dialect="mysql"))
+    return out
+
+
+def _compared(slot: Any) -> tuple[exp.Expression, int | None]:
+    """The column a slot's value is compared with, and for a LIKE prefix its width."""
+    test = slot.node.parent
+    column = test.this if test.this is not slot.node else test.expression
+    if slot.kind == "prefix":
+        return column, max(1, len(str(_prefix_of(slot.node) or "")))
+    return column, None
+
+
 def _at(tree: exp.Expression, path: tuple) -> exp.Expression:
     node = tree
     for key, index in path:
