@@ -25,6 +25,7 @@ MODELS: dict[str, str] = {
     "design_validation.schema.json": "mysql2ddb.tools.modeling.validate_design:DesignValidation",
     "design_cost.schema.json": "mysql2ddb.tools.modeling.cost:CostReport",
     "copy_table_state.schema.json": "mysql2ddb.tools.execution.checkpoint:TableState",
+    "run_settings.schema.json": "mysql2ddb.tools.execution.rundir:RunSettings",
     "access_patterns.schema.json": "mysql2ddb.tools.modeling.registry:Registry",
     "copy_plan.schema.json": "mysql2ddb.tools.execution.plan:CopyPlan",
     "migration_report.schema.json": "mysql2ddb.tools.execution.report:MigrationReport",

@@ -31,13 +31,16 @@ def register(app: FastMCP, deps: Deps) -> None:
     @app.tool(annotations=annotations("plan_migration"))
     @mapped
     async def plan_migration(contract: str | None = None, dsn: str | None = None, tables: list[str] | None = None,
+                             max_write_units_per_s: float | None = None,
                              ctx: Context = CurrentContext()) -> ToolResult:
         """The copy plan, before anything is written: per table the item count, the average and largest
         item size measured from the view, write units, on-demand write cost, expected duration at the
         table's write throughput (4,000 units/s for a new on-demand table, 1,000 per partition key), the
         warm-throughput option for large tables and its cost; the slowest table and the totals.
-        `contract`: default the workspace's contract.json."""
-        return result(await execution.plan(deps.request(ctx), contract, dsn, tables))
+        `contract`: default the workspace's contract.json. `max_write_units_per_s`: time the copy at
+        most this fast per table, as migrate would with the same cap."""
+        return result(await execution.plan(deps.request(ctx), contract, dsn, tables,
+                                           max_write_units_per_s=max_write_units_per_s))
 
     @app.tool(annotations=annotations("create_views"))
     @mapped
@@ -68,6 +71,7 @@ def register(app: FastMCP, deps: Deps) -> None:
     async def migrate(contract: str | None = None, dsn: str | None = None, endpoint_url: str | None = None,
                       region: str | None = None, tables: list[str] | None = None, resume_run_id: str | None = None,
                       dry_run: bool = False, no_verify: bool = False, warm_throughput: bool = False,
+                      max_write_units_per_s: float | None = None, stall_timeout_s: float | None = None,
                       confirm: bool = False, ctx: Context = CurrentContext()) -> ToolResult:
         """Run the migration: copy plan, views, tables (reused when they match; a differing table is
         reported field by field and left alone), a resumable parallel copy, verification and a report.
@@ -75,11 +79,14 @@ def register(app: FastMCP, deps: Deps) -> None:
         A real run needs BOTH an approved contract (the `contract` gate) and confirm=true (the user's
         go-ahead for this run). `endpoint_url='embedded'` (the default without AWS credentials) is the
         workspace's local endpoint: it stays up for later calls until `stop_local_endpoint`.
-        `resume_run_id` continues an interrupted run; `tables` restricts it."""
+        `resume_run_id` continues an interrupted run; `tables` restricts it.
+        `max_write_units_per_s`: never write a table faster than this (e.g. one serving live traffic).
+        `stall_timeout_s`: stop a table, resumably, after this many seconds without a successful write.
+        A resume keeps the run's own values of both unless given new ones."""
         outcome = await execution.migrate(
             deps.request(ctx), contract, dsn, endpoint_url=endpoint_url, region=region, tables=tables,
             resume=resume_run_id, dry_run=dry_run, no_verify=no_verify, warm_throughput=warm_throughput,
-            confirm=confirm)
+            confirm=confirm, max_write_units_per_s=max_write_units_per_s, stall_timeout_s=stall_timeout_s)
         report = outcome.result
         return result(report, markdown=with_requests(report, report.views_sql, report.table_requests),
                       artifacts=[deps.workspace.uri(a) for a in outcome.artifacts] or None)

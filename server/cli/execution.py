@@ -30,6 +30,11 @@ YesOpt = typer.Option(False, "--yes", help="go ahead and write (the contract mus
 TablesOpt = typer.Option(None, "--tables", help="only these tables, comma-separated")
 PricesOpt = typer.Option(None, "--prices", help="price sheet (default: the bundled one)")
 WarmOpt = typer.Option(False, "--warm-throughput", help="create the tables the plan calls large with WarmThroughput")
+MaxWcuOpt = typer.Option(None, "--max-wcu", help=(
+    "never write a table faster than this many write units a second, e.g. a table serving live traffic; "
+    "default: as fast as the table allows"))
+StallOpt = typer.Option(None, "--stall-timeout", metavar="SECONDS", help=(
+    "stop a table, resumably, when none of its writes succeeded for this long (default 300; a resume keeps it)"))
 
 
 def _split(tables: str | None) -> list[str] | None:
@@ -124,9 +129,10 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @handle_errors
     def plan(contract: Optional[Path] = ContractArg, dsn: Optional[str] = DsnOpt, tables: Optional[str] = TablesOpt,
-             prices: Optional[Path] = PricesOpt, as_json: bool = JsonOpt) -> None:
+             prices: Optional[Path] = PricesOpt, max_wcu: Optional[float] = MaxWcuOpt, as_json: bool = JsonOpt) -> None:
         """The copy plan: items, measured item sizes, write units, on-demand cost and duration per table."""
-        emit(_run(lambda req: _uc().plan(req, _text(contract), dsn, _split(tables), _text(prices)), True), as_json)
+        emit(_run(lambda req: _uc().plan(req, _text(contract), dsn, _split(tables), _text(prices),
+                                         max_write_units_per_s=max_wcu), True), as_json)
 
     @app.command()
     @handle_errors
@@ -139,6 +145,7 @@ def register(app: typer.Typer) -> None:
         no_verify: bool = typer.Option(False, "--no-verify", help="skip the verification at the end"),
         yes: bool = YesOpt, warm: bool = WarmOpt, prices: Optional[Path] = PricesOpt, as_json: bool = JsonOpt,
         cdc: bool = typer.Option(False, "--cdc", help="live: copy, then follow the binlog until `cutover`"),
+        max_wcu: Optional[float] = MaxWcuOpt, stall_timeout: Optional[float] = StallOpt,
     ) -> None:
         """Views, tables, a resumable copy and verification, after printing the copy plan.
         With --cdc, a live migration: the copy, then the sync that follows the binlog until
@@ -149,11 +156,13 @@ def register(app: typer.Typer) -> None:
         if cdc:
             from mysql2ddb.server.cli.live import run_live
 
-            return run_live(contract, dsn, endpoint_url, region, resume, yes, as_json)
+            return run_live(contract, dsn, endpoint_url, region, resume, yes, as_json,
+                            max_write_units_per_s=max_wcu, stall_timeout_s=stall_timeout)
         outcome = _run(lambda req: _uc().migrate(
             req, _text(contract), dsn, endpoint_url=endpoint_url, region=region, tables=_split(tables),
             resume=resume, dry_run=dry_run, no_verify=no_verify, warm_throughput=warm, prices=_text(prices),
-            confirm=yes, on_plan=lambda p: print_rich(p, out), say=out.print))
+            confirm=yes, max_write_units_per_s=max_wcu, stall_timeout_s=stall_timeout,
+            on_plan=lambda p: print_rich(p, out), say=out.print))
         report = outcome.result
         report.plan_shown = True  # printed first, by on_plan
         if dry_run and not as_json:

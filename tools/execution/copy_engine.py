@@ -244,7 +244,8 @@ class TableCopy(RequestFates):
                 where=f"copy {self.table} at {self.shared.sender.url}",
                 remedy=f"the run {self.run.run_id} is checkpointed: resume it with --resume {self.run.run_id} once "
                        "the table takes writes again (raise its write capacity or warm throughput, or let other "
-                       "writers finish); to wait longer before stopping, raise the copy option stall_timeout_s"))
+                       "writers finish); to wait longer before stopping, resume with a longer stall timeout "
+                       "(--stall-timeout; MCP: stall_timeout_s)"))
             return
         self._report()
         self._watching = self.loop.call_later(1.0, self._watch)

@@ -27,6 +27,7 @@ from mysql2ddb.tools.contract.model import Contract
 from mysql2ddb.tools.core.db import Dsn
 from mysql2ddb.tools.execution.plan import CopyPlan, PlanOptions, copy_plan
 from mysql2ddb.tools.execution.report import MigrationReport
+from mysql2ddb.tools.execution.rundir import RunDir, RunSettings
 from mysql2ddb.tools.core.pricing import load_prices
 
 log = logging.getLogger("mysql2ddb.migrate")
@@ -45,6 +46,8 @@ class MigrateOptions(BaseModel):
     plan: PlanOptions = Field(default_factory=PlanOptions)
     prices_file: Path | None = None
     copy_options: Any = Field(None, description="copy_engine.CopyOptions, or None for its defaults")
+    settings: RunSettings = Field(default_factory=RunSettings, description=(
+        "the write cap and stall timeout the user chose; a resume keeps the run's own for what is not given"))
 
 
 def endpoint_text(aws: AwsClients) -> str:
@@ -111,7 +114,9 @@ async def migrate(contract: Contract | dict | str | Path, dsn: Dsn, aws: AwsClie
         if downstream is not None and not options.dry_run:
             row.detail += "; " + await downstream.check_ready(dsn.database)
     subset = select_tables(contract, options.tables)
-    plan_options = options.plan.model_copy(update={"tables": None})
+    settings = run_settings(workspace, options)
+    plan_options = options.plan.model_copy(update={"tables": None, "warm_throughput": options.warm_throughput,
+                                                   "max_write_units_per_s": settings.max_write_units_per_s})
 
     with report.phase("plan", "item sizes measured from each view"):
         report.plan = await measure_plan(subset, dsn, catalog, options.model_copy(update={"plan": plan_options}), progress)
@@ -131,6 +136,7 @@ async def migrate(contract: Contract | dict | str | Path, dsn: Dsn, aws: AwsClie
         return report.finish()
 
     run = stages.open_run(workspace, contract, options.resume)
+    run.save_settings(settings)  # before the copy: an interrupted run resumes with them
     report.run_id, report.run_dir = run.run_id, str(run.root)
     try:
         with report.phase("views") as row:
@@ -145,7 +151,8 @@ async def migrate(contract: Contract | dict | str | Path, dsn: Dsn, aws: AwsClie
                 await downstream.check_same_tables([t.table for t in subset.tables])
         with report.phase("copy") as row:
             totals = {t.table: t.items for t in report.plan.table_plans}
-            stats = await stages.copy(subset, catalog, dsn, aws, run, options.copy_options, progress, totals)
+            copy_options = settings.copy_options(options.copy_options)
+            stats = await stages.copy(subset, catalog, dsn, aws, run, copy_options, progress, totals)
             report.set_tables(stats)
             report.rejects = stages.reject_files(run, stats)
             row.detail = f"{report.total.written:,} written, {report.total.rejected:,} rejected"
@@ -163,6 +170,13 @@ async def migrate(contract: Contract | dict | str | Path, dsn: Dsn, aws: AwsClie
         report.finish()
         save_report(workspace, run, report, finished=False)
         raise
+
+
+def run_settings(workspace: Workspace, options: MigrateOptions) -> RunSettings:
+    """The settings this run copies with: those given, and for a resume the run's own where none is."""
+    if not options.resume:
+        return options.settings
+    return RunDir.open(workspace.root, options.resume).load_settings().overridden_by(options.settings)
 
 
 def warm_throughput(plan: CopyPlan) -> dict[str, dict[str, Any]]:

@@ -10,7 +10,8 @@ verification's read units, and import from S3 for new tables with its trade-offs
 Measurement runs the view's SELECT as a derived table, so it needs no view (a dry run creates
 nothing) and always reflects the current contract. Tables up to `full_scan_limit` rows are read
 in full; bigger ones by a Bernoulli sample (`WHERE RAND() < p`) of about `sample_rows` rows,
-scaled to the source count, and the plan says which."""
+scaled to the source count, and the plan says which. A cap on the write rate the user gives (the
+copy will keep to it) and the warm throughput the run will create are part of the timing."""
 
 from __future__ import annotations
 
@@ -28,13 +29,10 @@ from sqlglot import exp
 from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.core import sql
 from mysql2ddb.tools.contract.model import Contract, ContractTable
-from mysql2ddb.tools.core.db import (
-    MEASURE_SECONDS, Dsn, map_db_error, server_flavor, sync_connection, time_limited,
-)
+from mysql2ddb.tools.core.db import MEASURE_SECONDS, Dsn, map_db_error, server_flavor, sync_connection, time_limited
 from mysql2ddb.tools.core.pricing import Prices
-from mysql2ddb.tools.execution.plan_extras import (
-    S3ImportOption, extra_lines, money as _money, plan_extras, table_extras,
-)
+from mysql2ddb.tools.execution.plan_extras import S3ImportOption, extra_lines, plan_extras, table_extras
+from mysql2ddb.tools.execution.plan_extras import money as _money
 
 NEW_TABLE_WRITE_UNITS_PER_S = 4_000
 PARTITION_WRITE_UNITS_PER_S = 1_000
@@ -51,6 +49,8 @@ class PlanOptions(BaseModel):
     warm_target_s: float = Field(300, description="warm throughput sized to copy the table in about this long")
     warm_max_write_units_per_s: int = Field(40_000, description="the default per-table write quota")
     parallel: int = Field(4, ge=1, le=32, description="tables measured at the same time (one connection each)")
+    max_write_units_per_s: float | None = Field(None, gt=0, description="the user's cap on each table's write rate")
+    warm_throughput: bool = Field(False, description="the run creates the tables offered it warm: time them so")
 
 
 class WarmThroughputOption(BaseModel):
@@ -85,6 +85,7 @@ class TablePlan(BaseModel):
     duration_seconds: float
     bound_by: str
     warm: WarmThroughputOption | None = None
+    warmed: bool = Field(False, description="the run creates the table warm: duration_seconds is at the warm rate")
 
     @property
     def total_write_units(self) -> int:
@@ -110,6 +111,7 @@ class CopyPlan(BaseModel):
     verify_read_units: float = Field(0.0, description="verification's Scan of every table, eventually consistent")
     verify_cost_usd: float = 0.0
     import_from_s3: S3ImportOption | None = Field(None, description="the alternative for new tables, priced")
+    max_write_units_per_s: float | None = Field(None, description="the user's cap on each table's write rate")
 
     model_config = {"populate_by_name": True}
 
@@ -126,20 +128,23 @@ class CopyPlan(BaseModel):
         if self.slowest_table:
             slow = self.table(self.slowest_table)
             assert slow is not None
+            start = "created warm at" if slow.warmed else "a new on-demand table starts at"
+            cap = f"; your cap: {self.max_write_units_per_s:,g} WCU/s a table" if self.max_write_units_per_s else ""
             lines.append(
-                f"Slowest table: {slow.table}, about {_duration(slow.duration_seconds)} (limited by {slow.bound_by}: a new on-demand table starts at {slow.write_units_per_s:,} write units/s, one "
-                f"partition key takes at most 1,000). "
+                f"Slowest table: {slow.table}, about {_duration(slow.duration_seconds)} (limited by {slow.bound_by}: "
+                f"{start} {slow.write_units_per_s:,} write units/s, one partition key takes at most 1,000{cap}). "
                 f"Total about {_duration(self.duration_seconds)} with tables in parallel "
                 f"({_duration(self.sequential_seconds)} one after another)."
             )
         for t in self.table_plans:
             if t.warm:
                 price = _money(t.warm.cost_usd) if t.warm.priced else "price not in the price sheet"
-                lines.append(
-                    f"Option for {t.table}: create it with WarmThroughput of {t.warm.write_units_per_second:,} write "
-                    f"units/s: about {_duration(t.warm.duration_seconds)} instead of {_duration(t.duration_seconds)}, "
-                    f"costs {price} (`--warm-throughput`)."
-                )
+                warm = f"WarmThroughput of {t.warm.write_units_per_second:,} write units/s"
+                lines.append(f"{t.table} is created with {warm} (`--warm-throughput`): about "
+                             f"{_duration(t.duration_seconds)}, costs {price}." if t.warmed else
+                             f"Option for {t.table}: create it with {warm}: about "
+                             f"{_duration(t.warm.duration_seconds)} instead of {_duration(t.duration_seconds)}, "
+                             f"costs {price} (`--warm-throughput`).")
         sampled = [t.table for t in self.table_plans if t.measured == "sample"]
         if sampled:
             lines.append("Sizes of " + ", ".join(sampled) + " come from a random sample of their rows.")
@@ -168,9 +173,7 @@ class CopyPlan(BaseModel):
 def _duration(seconds: float) -> str:
     if seconds < 60:
         return f"{seconds:.1f} s"
-    if seconds < 3600:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 60:.1f} min" if seconds < 3600 else f"{seconds / 3600:.1f} h"
 
 
 # ---- measuring ------------------------------------------------------------------------------
@@ -185,9 +188,8 @@ def view_select(table: ContractTable, catalog: Any) -> exp.Expression:
 
 
 def _source_tables(table: ContractTable) -> list[str]:
-    if table.is_multi_entity and table.entities:
-        return [e.source_table for e in table.entities]
-    return [table.source_table]
+    multi = table.is_multi_entity and table.entities
+    return [e.source_table for e in table.entities or []] if multi else [table.source_table]
 
 
 def count_source_rows(cur: Any, table: ContractTable) -> int:
@@ -205,11 +207,8 @@ class Measure:
 
     def __init__(self, table: ContractTable, convert: Callable[[Any], dict], item_size: Callable[[dict], int],
                  rejected: type[Exception]):
-        self.convert = convert
-        self.item_size = item_size
-        self.rejected_type = rejected
-        self.pk = table.pk
-        self.key_names = table.key_names
+        self.convert, self.item_size, self.rejected_type = convert, item_size, rejected
+        self.pk, self.key_names = table.pk, table.key_names
         self.gsis = list(table.gsis or [])
         self.projected = {g.index_name: list(dict.fromkeys(
             self.key_names + [g.pk] + ([g.sk] if g.sk else []) + list(g.projected_attributes or [])))
@@ -239,10 +238,8 @@ class Measure:
             keys = [gsi.pk] + ([gsi.sk] if gsi.sk else [])
             if not all(k in item for k in keys):
                 continue  # sparse index: the item is not in it
-            if gsi.projection == "ALL":
-                projected = size
-            else:
-                projected = self.item_size({k: item[k] for k in self.projected[gsi.index_name] if k in item})
+            projected = size if gsi.projection == "ALL" else self.item_size(
+                {k: item[k] for k in self.projected[gsi.index_name] if k in item})
             self.gsi_units += max(1, math.ceil(projected / KB))
             self.gsi_bytes += projected
 
@@ -255,9 +252,8 @@ def measure_table(conn: Any, table: ContractTable, catalog: Any, spec: dict[str,
         with conn.cursor() as cur:
             source_rows = count_source_rows(cur, table)
         fraction = None
-        query = exp.select(exp.Star()).from_(
-            exp.Subquery(this=view_select(table, catalog), alias=exp.TableAlias(this=sql.ident("m2d_plan")))
-        )
+        derived = exp.Subquery(this=view_select(table, catalog), alias=exp.TableAlias(this=sql.ident("m2d_plan")))
+        query = exp.select(exp.Star()).from_(derived)
         params: tuple = ()
         if source_rows > options.full_scan_limit:
             fraction = min(1.0, options.sample_rows / source_rows)
@@ -282,8 +278,7 @@ def plan_table(table: ContractTable, source_rows: int, m: Measure, fraction: flo
                options: PlanOptions) -> TablePlan:
     scale = (source_rows / m.rows) if (fraction is not None and m.rows) else 1.0
     items = source_rows if fraction is not None else m.rows
-    write_units = round(m.units * scale)
-    gsi_units = round(m.gsi_units * scale)
+    write_units, gsi_units = round(m.units * scale), round(m.gsi_units * scale)
     price = prices.on_demand.write_request_unit_per_million / 1_000_000
     storage = round((m.bytes + m.items * prices.item_overhead_bytes + m.gsi_bytes) * scale)
     hot_key, hot_units = (m.key_units.most_common(1)[0] if m.key_units else (None, 0))
@@ -301,17 +296,24 @@ def plan_table(table: ContractTable, source_rows: int, m: Measure, fraction: flo
         **table_extras(round(m.bytes * scale), round(m.json_bytes * scale), prices),
     )
     plan.warm = _warm_option(table, plan, prices, options)
+    if plan.warm and options.warm_throughput:  # the run creates it warm: its expected duration is the warm one
+        plan.warmed, plan.write_units_per_s = True, plan.warm.write_units_per_second
+        plan.duration_seconds, plan.bound_by = _duration_at(table, write_units, gsi_units, hot_key, hot_units,
+                                                            plan.warm.write_units_per_second, options)
     return plan
 
 
 def _duration_at(table: ContractTable, units: int, gsi_units: int, hot_key: str | None, hot_units: int,
                  rate: int, options: PlanOptions) -> tuple[float, str]:
-    """Seconds and what bounds them: the table's write rate, one GSI's, or the busiest partition key."""
+    """Seconds and what bounds them: the table's write rate, one GSI's, the user's cap on both (the
+    copy paces a table to the larger of its own and its busiest index's units), or the busiest key."""
     gsis = len(table.gsis or [])
-    candidates = [(units / rate, f"table {rate:,}/s")]
+    cap = options.max_write_units_per_s
+    pace, capped = (cap, f"your cap ({cap:,g} WCU/s)") if cap and cap < rate else (rate, None)
+    candidates = [(units / pace, capped or f"table {rate:,}/s")]
     if gsis:
         # each GSI has its own throughput; the busiest one back-pressures the table
-        candidates.append((gsi_units / gsis / rate, f"GSI {rate:,}/s"))
+        candidates.append((gsi_units / gsis / pace, capped or f"GSI {rate:,}/s"))
     if hot_key is not None:
         candidates.append((hot_units / options.partition_write_units_per_s,
                            f"key {hot_key!r} {options.partition_write_units_per_s:,}/s"))
@@ -324,7 +326,10 @@ def _warm_option(table: ContractTable, plan: TablePlan, prices: Prices, options:
         return None
     base = options.table_write_units_per_s
     wanted = math.ceil(max(plan.write_units, plan.gsi_write_units) / options.warm_target_s)
-    wps = min(max(wanted, base + 1), options.warm_max_write_units_per_s)
+    cap = math.ceil(options.max_write_units_per_s or options.warm_max_write_units_per_s)
+    wps = min(max(wanted, base + 1), options.warm_max_write_units_per_s, cap)
+    if wps <= base:
+        return None  # the user's cap is below a new table's rate: warming would buy nothing
     seconds, _ = _duration_at(table, plan.write_units, plan.gsi_write_units, plan.hottest_key,
                               plan.hottest_key_write_units, wps, options)
     if seconds >= plan.duration_seconds * 0.9:
@@ -348,8 +353,7 @@ def copy_plan(contract: Contract, dsn: Dsn, catalog: Any, prices: Prices, option
 
     options = options or PlanOptions()
     selected = _selected(contract, options.tables)
-    done = 0
-    lock = threading.Lock()
+    done, lock = 0, threading.Lock()
 
     def one(table: ContractTable) -> TablePlan:
         nonlocal done
@@ -366,10 +370,10 @@ def copy_plan(contract: Contract, dsn: Dsn, catalog: Any, prices: Prices, option
         progress.update("plan", 0, len(selected), "measuring item sizes from the views")
     with ThreadPoolExecutor(max_workers=min(options.parallel, max(1, len(selected)))) as pool:
         plans = list(pool.map(one, selected))
-    return assemble(plans, prices)
+    return assemble(plans, prices, max_write_units_per_s=options.max_write_units_per_s)
 
 
-def assemble(plans: list[TablePlan], prices: Prices) -> CopyPlan:
+def assemble(plans: list[TablePlan], prices: Prices, *, max_write_units_per_s: float | None = None) -> CopyPlan:
     slowest = max(plans, key=lambda p: p.duration_seconds, default=None)
     return CopyPlan(
         prices_source=prices.source, region=prices.region, price_date=prices.date, currency=prices.currency,
@@ -379,21 +383,17 @@ def assemble(plans: list[TablePlan], prices: Prices) -> CopyPlan:
         slowest_table=slowest.table if slowest else None,
         duration_seconds=slowest.duration_seconds if slowest else 0.0,
         sequential_seconds=round(sum(p.duration_seconds for p in plans), 2),
-        warm_cost_usd=sum(p.warm.cost_usd for p in plans if p.warm), **plan_extras(plans, prices),
+        warm_cost_usd=sum(p.warm.cost_usd for p in plans if p.warm), max_write_units_per_s=max_write_units_per_s,
+        **plan_extras(plans, prices),
     )
 
 
 def _selected(contract: Contract, names: Iterable[str] | None) -> list[ContractTable]:
-    if not names:
-        return list(contract.tables)
-    from mysql2ddb.tools.core.errors import InputError
-
-    wanted = list(names)
+    wanted = list(names or [])
     unknown = [n for n in wanted if contract.table(n) is None]
     if unknown:
-        raise InputError(
-            f"no table {', '.join(unknown)} in the contract",
-            where="--tables",
-            remedy="name contract tables: " + ", ".join(t.table for t in contract.tables),
-        )
-    return [t for t in contract.tables if t.table in wanted]
+        from mysql2ddb.tools.core.errors import InputError
+
+        raise InputError(f"no table {', '.join(unknown)} in the contract", where="--tables",
+                         remedy="name contract tables: " + ", ".join(t.table for t in contract.tables))
+    return [t for t in contract.tables if not wanted or t.table in wanted]

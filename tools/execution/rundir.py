@@ -2,6 +2,7 @@
 
     <workspace>/runs/<run_id>/
         contract.json          the contract this run copies (a resume uses the same one)
+        settings.json          how it copies (RunSettings: the write cap, the stall timeout), kept for resumes
         state/<table>.json     per-table copy checkpoint (TableState), written atomically
         rejects/<table>.jsonl  one line per rejected source row: key, row, reason
         report.json            the migration report, once the run finished
@@ -18,13 +19,33 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from mysql2ddb.tools.core.errors import InputError, NotFoundError
 from mysql2ddb.tools.core.workspace import atomic_write_bytes, to_jsonable
 from mysql2ddb.tools.execution.checkpoint import TableState
+from mysql2ddb.tools.execution.copy_options import CopyOptions
 
 RUNS_DIR = "runs"
 _RUN_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
 _TABLE = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
+
+
+class RunSettings(BaseModel):
+    """What the user chose for a run's copy, kept in settings.json so a resume (and the live
+    migration's background process) copies the same way; None = the copy engine's default."""
+
+    max_write_units_per_s: float | None = Field(None, gt=0, description=(
+        "never write a table faster than this many write units a second (e.g. a table serving live traffic)"))
+    stall_timeout_s: float | None = Field(None, gt=0, description=(
+        "stop a table, resumably, when none of its writes succeeded for this many seconds"))
+
+    def overridden_by(self, given: RunSettings) -> RunSettings:
+        """These settings, with every value `given` states replacing the one kept."""
+        return self.model_copy(update=given.model_dump(exclude_none=True))
+
+    def copy_options(self, base: CopyOptions | None) -> CopyOptions:
+        return (base or CopyOptions()).model_copy(update=self.model_dump(exclude_none=True))
 
 
 def new_run_id() -> str:
@@ -84,12 +105,24 @@ class RunDir:
         return self.root / "rejects" / f"{_safe_table(table)}.jsonl"
 
     @property
+    def settings_path(self) -> Path:
+        return self.root / "settings.json"
+
+    @property
     def report_path(self) -> Path:
         return self.root / "report.json"
 
     # ---- contents ----
     def read_contract(self) -> dict[str, Any]:
         return json.loads(self.contract_path.read_text(encoding="utf-8"))
+
+    def load_settings(self) -> RunSettings:
+        """The run's settings; the defaults for a run started before settings.json existed."""
+        path = self.settings_path
+        return RunSettings.model_validate_json(path.read_bytes()) if path.is_file() else RunSettings()
+
+    def save_settings(self, settings: RunSettings) -> None:
+        atomic_write_bytes(self.settings_path, settings.model_dump_json(indent=1).encode("utf-8"))
 
     def load_state(self, table: str) -> TableState | None:
         path = self.state_path(table)

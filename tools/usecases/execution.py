@@ -9,6 +9,7 @@ written: the views' SQL, the CreateTable requests, the items per table (the copy
 from __future__ import annotations
 
 import asyncio
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, TypeVar
 
@@ -18,13 +19,15 @@ from mysql2ddb.tools.contract.digest import contract_sha256
 from mysql2ddb.tools.contract.model import Contract
 from mysql2ddb.tools.core.aws import EMBEDDED, AwsClients, aws_clients
 from mysql2ddb.tools.core.db import Dsn
+from mysql2ddb.tools.core.errors import InputError
 from mysql2ddb.tools.core.pricing import load_prices
 from mysql2ddb.tools.core.render import Table
 from mysql2ddb.tools.execution import stages
 from mysql2ddb.tools.execution.pipeline import REPORT_MD_PATH, REPORT_PATH, MigrateOptions, select_tables
 from mysql2ddb.tools.execution.pipeline import migrate as run_migration
-from mysql2ddb.tools.execution.plan import CopyPlan, copy_plan
+from mysql2ddb.tools.execution.plan import CopyPlan, PlanOptions, copy_plan
 from mysql2ddb.tools.execution.report import MigrationReport
+from mysql2ddb.tools.execution.rundir import RunSettings
 from mysql2ddb.tools.execution.tables import TablesResult
 from mysql2ddb.tools.execution.views import ViewsResult
 from mysql2ddb.tools.usecases import local_endpoint
@@ -92,13 +95,33 @@ def _prices(req: Request, prices: str | None) -> Any:
     return load_prices(req.readable(prices, "prices") if prices else req.settings.prices_file)
 
 
+def _positive(value: float | None, where: str, what: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise InputError(f"{value!r} is not a positive number of {what}", where=where,
+                         remedy=f"give a number above 0 ({what}), or leave it out for the default")
+    return float(value)
+
+
+def run_settings(max_write_units_per_s: float | None = None, stall_timeout_s: float | None = None) -> RunSettings:
+    """The copy settings the user gave (None: not given), each refused unless a positive number."""
+    return RunSettings(
+        max_write_units_per_s=_positive(max_write_units_per_s, "max_write_units_per_s (--max-wcu)",
+                                        "write units a second per table"),
+        stall_timeout_s=_positive(stall_timeout_s, "stall_timeout_s (--stall-timeout)", "seconds"))
+
+
 async def plan(req: Request, contract: str | None = None, dsn: str | None = None, tables: list[str] | None = None,
-               prices: str | None = None) -> CopyPlan:
-    """The copy plan, read-only: items, measured sizes, write units, cost and duration per table."""
+               prices: str | None = None, *, max_write_units_per_s: float | None = None) -> CopyPlan:
+    """The copy plan, read-only: items, measured sizes, write units, cost and duration per table
+    (at most `max_write_units_per_s` a table, when the user caps the copy)."""
+    cap = run_settings(max_write_units_per_s).max_write_units_per_s
     model, d = _inputs(req, contract, dsn)
     subset = select_tables(model, tables)
     catalog = await stages.validate(model, d)
-    return await asyncio.to_thread(copy_plan, subset, d, catalog, _prices(req, prices), progress=req.progress)
+    return await asyncio.to_thread(copy_plan, subset, d, catalog, _prices(req, prices),
+                                   PlanOptions(max_write_units_per_s=cap), progress=req.progress)
 
 
 async def create_views(req: Request, contract: str | None = None, dsn: str | None = None, *, dry_run: bool = True,
@@ -148,12 +171,16 @@ async def migrate(req: Request, contract: str | None = None, dsn: str | None = N
                   endpoint_url: str | None = None, region: str | None = None, tables: list[str] | None = None,
                   resume: str | None = None, dry_run: bool = False, no_verify: bool = False,
                   warm_throughput: bool = False, prices: str | None = None, confirm: bool = False,
+                  max_write_units_per_s: float | None = None, stall_timeout_s: float | None = None,
                   on_plan: Callable[[CopyPlan], None] | None = None,
                   say: Callable[[str], None] | None = None) -> Outcome[MigrationReport]:
     """Views, tables, a resumable copy and verification, after the plan; a dry run returns the plan,
     the views' SQL and the CreateTable requests and writes nothing (not even a run directory).
+    `max_write_units_per_s` caps each table's write rate and `stall_timeout_s` sets how long a table
+    may make no progress; the run keeps both, so a resume that gives neither copies the same way.
     `say` receives what the run tells the user at once (the embedded endpoint); without it that
     goes into the report's notes."""
+    settings = run_settings(max_write_units_per_s, stall_timeout_s)  # refused before anything else
     model, d = _inputs(req, contract, dsn)
     endpoint, region_name = req.endpoint(endpoint_url), req.region(region)
     select_tables(model, tables)  # unknown names are refused before anything else
@@ -163,7 +190,7 @@ async def migrate(req: Request, contract: str | None = None, dsn: str | None = N
     elif endpoint == EMBEDDED:
         endpoint = None  # a dry run sends nothing to AWS: no server to start
     options = MigrateOptions(tables=tables or None, resume=resume, dry_run=dry_run, no_verify=no_verify,
-                             warm_throughput=warm_throughput,
+                             warm_throughput=warm_throughput, settings=settings,
                              prices_file=req.readable(prices, "prices") if prices else req.settings.prices_file)
     said: list[str] = []
     with aws_clients(endpoint, region_name, say=say or said.append, workspace=req.workspace.root) as aws:
