@@ -16,15 +16,19 @@ def register(app: FastMCP, deps: Deps) -> None:
     @app.tool(annotations=annotations("start_cdc"))
     @mapped
     async def start_cdc(contract: str | None = None, dsn: str | None = None, endpoint_url: str | None = None,
-                        region: str | None = None, confirm: bool = False,
+                        region: str | None = None, max_write_units_per_s: float | None = None,
+                        stall_timeout_s: float | None = None, confirm: bool = False,
                         ctx: Context = CurrentContext()) -> ToolResult:
         """Migrate while the application keeps writing: checks the source can be followed (row binlog,
         full images, retention, replication privileges, a key on every table: every failure with its
         remedy, nothing written), records the binlog position, then a background process copies the
         approved contract and follows the binlog, applying every change through the contract. Needs the
-        approved contract and confirm=true (ask the user). Returns the run id at once."""
+        approved contract and confirm=true (ask the user). Returns the run id at once.
+        `max_write_units_per_s`: the copy never writes a table faster than this (e.g. one serving live traffic).
+        `stall_timeout_s`: the copy stops a table, resumably, after this many seconds without a successful write."""
         return result(await live.start(deps.request(ctx), contract, dsn, endpoint_url=endpoint_url, region=region,
-                                       confirm=confirm, background=True))
+                                       confirm=confirm, background=True, max_write_units_per_s=max_write_units_per_s,
+                                       stall_timeout_s=stall_timeout_s))
 
     @app.tool(annotations=annotations("cutover"))
     @mapped

@@ -36,7 +36,8 @@ def register(app: typer.Typer) -> None:
 
 
 def run_live(contract: Any, dsn: str | None, endpoint_url: str | None, region: str | None, resume: str | None,
-             yes: bool, as_json: bool) -> None:
+             yes: bool, as_json: bool, *, max_write_units_per_s: float | None = None,
+             stall_timeout_s: float | None = None) -> None:
     """`migrate --cdc`: start a live run (or resume one), then copy and follow in this process."""
     import asyncio
 
@@ -46,20 +47,27 @@ def run_live(contract: Any, dsn: str | None, endpoint_url: str | None, region: s
     req = request(terminal_progress())
     if resume is None:
         started = asyncio.run(live.start(req, str(contract) if contract else None, dsn, endpoint_url=endpoint_url,
-                                         region=region, confirm=yes))
+                                         region=region, confirm=yes, max_write_units_per_s=max_write_units_per_s,
+                                         stall_timeout_s=stall_timeout_s))
         emit(started, as_json)
         resume = started.run_id
-    emit(asyncio.run(live.run(req, resume, dsn)), as_json)
+    emit(asyncio.run(live.run(req, resume, dsn, max_write_units_per_s=max_write_units_per_s,
+                              stall_timeout_s=stall_timeout_s)), as_json)
 
 
 @live_app.command("run")
 @handle_errors
 def run_sync(run_id: str = typer.Argument(..., help="the live run to copy and follow"),
-             dsn: Optional[str] = DsnOpt, as_json: bool = JsonOpt) -> None:
+             dsn: Optional[str] = DsnOpt, as_json: bool = JsonOpt,
+             accept_schema_change: bool = typer.Option(
+                 False, "--accept-schema-change",
+                 help="the sync stopped before a DDL the contract survives: check the contract against the new "
+                      "schema, re-create the views, re-build the tables it reaches if needed, and go on")) -> None:
     """The copy of a live run (resumed where it stopped), then the sync until a cutover or a stop."""
     import asyncio
 
     from mysql2ddb.tools.core.progress import terminal_progress
     from mysql2ddb.tools.usecases import live
 
-    emit(asyncio.run(live.run(request(terminal_progress()), run_id, dsn)), as_json)
+    emit(asyncio.run(live.run(request(terminal_progress()), run_id, dsn,
+                              accept_schema_change=accept_schema_change)), as_json)

@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+import pymysql
 from sqlglot import exp
 
 from mysql2ddb.tools.cdc.links import Link, link, source_of, top_selects
@@ -31,6 +32,7 @@ from mysql2ddb.tools.execution.spec import table_spec
 from mysql2ddb.tools.execution.views import compile_query
 from mysql2ddb.tools.execution.views_exprs import SRC
 
+SCHEMA_GONE = {1054, 1146}  # MySQL's unknown column, unknown table
 Op = tuple[str, dict]  # ("put", item) or ("delete", key attributes)
 Ops = dict[tuple[str, str], Op]  # (table, key text) -> the last operation for that item
 
@@ -108,8 +110,11 @@ def _collect(index: ContractIndex, changes: Iterable[RowChange]) -> dict[tuple[s
                     want.values.setdefault(src_col, set()).update(
                         _param(img.get(t_col)) for img in images if img.get(t_col) is not None)
             else:
-                key = index.row_keys[change.table]
-                want.keys.update(tuple(_param(img.get(c)) for c in key) for img in images)
+                key = index.row_keys.get(change.table)
+                if key:
+                    want.keys.update(tuple(_param(img.get(c)) for c in key) for img in images)
+                else:  # its key was dropped meanwhile (that DDL, ahead, stops the sync): all of the view
+                    want.everything = True
                 if change.before is not None:
                     want.before.append(change.before)
     return wanted
@@ -189,25 +194,39 @@ def _items(conn: Any, table: TableIndex, text: str, params: list[Any]) -> dict[s
     return out
 
 
-def derive(conn: Any, index: ContractIndex, transactions: list[Transaction]) -> Ops:
-    """The puts and deletes that bring DynamoDB to the source's state for these transactions."""
+def derive(conn: Any, index: ContractIndex, transactions: list[Transaction], skipped: set[str] | None = None) -> Ops:
+    """The puts and deletes that bring DynamoDB to the source's state for these transactions.
+    With `skipped`, a SELECT whose re-read fails on a column or table the source no longer has
+    (a DDL ahead in the binlog removed it) adds its contract table there instead of raising."""
     by_name = {t.name: t for t in index.tables}
     ops: Ops = {}
     wanted = _collect(index, (c for tx in transactions for c in tx.changes))
     for (name, i), want in wanted.items():
         table, select = by_name[name], by_name[name].selects[i]
-        old: dict[str, dict] = {}
-        if want.before:
-            groups: dict[tuple, list] = {}
-            for image in want.before:  # one derived table per column layout
-                groups.setdefault(tuple(image), []).append(image)
-            for images in groups.values():
-                for at in range(0, len(images), 100):  # bounded statements (and nesting) per query
-                    old.update(_items(conn, table, *_over_images(select, images[at:at + 100])))
-        reread = _reread(select, want, index.row_keys.get(source_of(select), []))
-        now = _items(conn, table, *reread) if reread else {}
+        try:
+            old, now = _old_and_now(conn, index, table, select, want)
+        except pymysql.err.MySQLError as exc:
+            if skipped is None or not exc.args or exc.args[0] not in SCHEMA_GONE:
+                raise
+            skipped.add(name)
+            continue
         for key in set(old) - set(now):
             ops[(name, key)] = ("delete", table.key_attributes(old[key]))
         for key, item in now.items():
             ops[(name, key)] = ("put", item)
     return ops
+
+
+def _old_and_now(conn: Any, index: ContractIndex, table: TableIndex, select: exp.Select,
+                 want: _Wanted) -> tuple[dict[str, dict], dict[str, dict]]:
+    """The items under the rows' old images, and the items the source produces now."""
+    old: dict[str, dict] = {}
+    if want.before:
+        groups: dict[tuple, list] = {}
+        for image in want.before:  # one derived table per column layout
+            groups.setdefault(tuple(image), []).append(image)
+        for images in groups.values():
+            for at in range(0, len(images), 100):  # bounded statements (and nesting) per query
+                old.update(_items(conn, table, *_over_images(select, images[at:at + 100])))
+    reread = _reread(select, want, index.row_keys.get(source_of(select), []))
+    return old, _items(conn, table, *reread) if reread else {}

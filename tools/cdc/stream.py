@@ -4,6 +4,10 @@
 transactions only (a rolled-back one never reaches it), so each XID (or COMMIT) closes one
 transaction of row changes. MariaDB is followed by GTID (its binlog dump needs one), MySQL by file
 and offset; every transaction carries the position to resume after it.
+
+A DDL on the followed database (a statement even in a ROW binlog: tools/cdc/ddl.py) comes as a
+SchemaChange in binlog order between the transactions, with the positions before and after it:
+the sync decides whether it may pass (tools/cdc/follow.py).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any, Callable, Iterator, Literal
 
 from pydantic import BaseModel
 
+from mysql2ddb.tools.cdc.ddl import Ddl, DdlKind, read_ddl
 from mysql2ddb.tools.core.db import Dsn
 
 ChangeKind = Literal["insert", "update", "delete"]
@@ -49,6 +54,34 @@ class Transaction:
     timestamp: float = 0.0  # when the source committed it (binlog header time)
 
 
+@dataclass
+class SchemaChange:
+    """A DDL on the followed database. `before`: every transaction before it is done, it is not;
+    `after`: it is done too. `tables`: the followed database's tables it changes (`*`: all)."""
+
+    statement: str
+    kind: DdlKind
+    tables: list[str]
+    columns: frozenset[str] | None  # None: any value may change (tools/cdc/ddl.py)
+    before: SourcePosition
+    after: SourcePosition
+    timestamp: float = 0.0
+
+
+def _schema_change(ddl: Ddl, event: Any, database: str, before: SourcePosition,
+                   after: SourcePosition) -> SchemaChange | None:
+    """The DDL as a change of `database`'s tables; None when it changes none of them."""
+    session = event.schema.decode("utf-8", "replace") if isinstance(event.schema, bytes) else str(event.schema or "")
+    if ddl.kind == "database":
+        tables = ["*"] if any(name == database for _db, name in ddl.tables) else []
+    else:
+        tables = [name for db, name in ddl.tables if (db or session) == database]
+    if not tables:
+        return None
+    return SchemaChange(event.query, ddl.kind, list(dict.fromkeys(tables)), ddl.columns, before, after,
+                        float(event.timestamp or time.time()))
+
+
 def _gtid_state(state: dict[str, str], gtid: str) -> str:
     """MariaDB GTID state after `gtid` (domain-server-seq), one entry per replication domain."""
     state[gtid.split("-", 1)[0]] = gtid
@@ -66,11 +99,13 @@ def _rows(event: Any, kind: ChangeKind) -> Iterator[RowChange]:
 
 
 def stream_transactions(dsn: Dsn, start: SourcePosition, *, server_id: int = 4711, blocking: bool = True,
-                        stop: Callable[[], bool] = lambda: False, tick: bool = False) -> Iterator[Transaction]:
-    """Committed transactions of `dsn.database` after `start`, in commit order. With `blocking`,
-    waits for new ones until `stop()` says so (checked between events and every heartbeat). With
-    `tick`, a heartbeat while no transaction is open yields an empty Transaction carrying the
-    source's current position (the stream is caught up to it)."""
+                        stop: Callable[[], bool] = lambda: False,
+                        tick: bool = False) -> Iterator[Transaction | SchemaChange]:
+    """Committed transactions of `dsn.database` after `start`, in commit order, and the schema
+    changes of that database between them. With `blocking`, waits for new ones until `stop()` says
+    so (checked between events and every heartbeat). With `tick`, a heartbeat while no transaction
+    is open yields an empty Transaction carrying the source's current position (the stream is
+    caught up to it)."""
     from pymysqlreplication import BinLogStreamReader
     from pymysqlreplication.event import HeartbeatLogEvent, MariadbGtidEvent, QueryEvent, XidEvent
     from pymysqlreplication.row_event import DeleteRowsEvent, UpdateRowsEvent, WriteRowsEvent
@@ -88,6 +123,11 @@ def stream_transactions(dsn: Dsn, start: SourcePosition, *, server_id: int = 471
     gtids = {part.split("-", 1)[0]: part for part in (start.gtid or "").split(",") if part}
     current = Transaction()
     gtid_after = start.gtid
+    boundary = start  # after the last transaction or DDL: where a stop before the next DDL resumes
+
+    def here() -> SourcePosition:
+        return SourcePosition(file=reader.log_file, pos=reader.log_pos, gtid=gtid_after, flavor=start.flavor)
+
     try:
         for event in reader:
             if stop():
@@ -108,9 +148,16 @@ def stream_transactions(dsn: Dsn, start: SourcePosition, *, server_id: int = 471
                 continue
             closes = isinstance(event, XidEvent) or (
                 isinstance(event, QueryEvent) and event.query.strip().upper() == "COMMIT")
+            if not closes and isinstance(event, QueryEvent):  # BEGIN, SAVEPOINT, XA ..., or a DDL
+                ddl = read_ddl(event.query)
+                if ddl is not None:
+                    change = _schema_change(ddl, event, dsn.database, boundary, here())
+                    boundary = here()  # a DDL commits on its own: after it is a clean point
+                    if change is not None:
+                        yield change
+                continue
             if closes:
-                current.position = SourcePosition(file=reader.log_file, pos=reader.log_pos, gtid=gtid_after,
-                                                  flavor=start.flavor)
+                current.position = boundary = here()
                 current.timestamp = float(event.timestamp or time.time())
                 if current.changes:
                     yield current

@@ -4,9 +4,10 @@
   written when it fails), then the source position is recorded BEFORE the copy reads, in a new
   run's `cdc.json`. Record-copy-replay: changes after that position are applied once the copy is
   done, each re-read through the view, so overlap with the copy converges (tools/cdc/apply.py).
-- `run`: the copy (a resumable migrate of that run, no verification yet), then the sync until a
-  cutover or a stop. The CLI runs it in the foreground (`migrate --cdc`); over MCP `start_cdc`
-  spawns it as a process owned by the workspace and returns the run id at once.
+- `run`: the copy (a resumable migrate of that run, no verification yet, with the write cap and
+  stall timeout `start` kept in the run's settings), then the sync until a cutover or a stop. The
+  CLI runs it in the foreground (`migrate --cdc`); over MCP `start_cdc` spawns it as a process
+  owned by the workspace and returns the run id at once.
 - `cutover`: the source's current position becomes the target; when the sync reaches it, every
   item is verified, the sync stops, and the report says what the application must switch.
 """
@@ -95,12 +96,16 @@ def _source_tables(model: Any, catalog: Any) -> list[str]:
 
 
 async def start(req: Request, contract: str | None = None, dsn: str | None = None, *, endpoint_url: str | None = None,
-                region: str | None = None, confirm: bool = False, background: bool = False) -> LiveStart:
+                region: str | None = None, confirm: bool = False, background: bool = False,
+                max_write_units_per_s: float | None = None, stall_timeout_s: float | None = None) -> LiveStart:
+    """`max_write_units_per_s`, `stall_timeout_s`: the copy's, kept in the run for `run` (and its resumes)."""
     from mysql2ddb.tools.cdc.preflight import check_source
     from mysql2ddb.tools.execution import stages
     from mysql2ddb.tools.execution.rundir import RunDir
+    from mysql2ddb.tools.usecases.execution import run_settings
     from mysql2ddb.tools.usecases.write_policy import authorize
 
+    settings = run_settings(max_write_units_per_s, stall_timeout_s)  # refused before anything else
     model, d = req.contract(contract), req.dsn(dsn)
     authorize(req, "start_cdc", confirm, sha=contract_sha256(model))
     endpoint = req.endpoint(endpoint_url)
@@ -110,6 +115,7 @@ async def start(req: Request, contract: str | None = None, dsn: str | None = Non
     assert preflight.position is not None
     position = SourcePosition(**preflight.position.model_dump())
     run = RunDir.create(req.workspace.root, model)
+    run.save_settings(settings)  # the background process's copy reads them (a resume of this run)
     state = CdcState(start=position, position=position)
     state.save(run.root)
     atomic_write_bytes(run.root / "cdc-target.json", json.dumps(
@@ -129,17 +135,21 @@ def spawn(req: Request, run_id: str) -> int:
     return proc.pid
 
 
-async def run(req: Request, run_id: str, dsn: str | None = None, *, batch_seconds: float = 0.2) -> CdcState:
-    """The copy (resumable), then the sync until a cutover or a stop; resumes from the checkpoint."""
+async def run(req: Request, run_id: str, dsn: str | None = None, *, batch_seconds: float = 0.2,
+              max_write_units_per_s: float | None = None, stall_timeout_s: float | None = None,
+              accept_schema_change: bool = False) -> CdcState:
+    """The copy (resumable), then the sync until a cutover or a stop; resumes from the checkpoint.
+    The copy keeps the run's write cap and stall timeout unless new ones are given."""
     from mysql2ddb.tools.cdc.apply import ContractIndex
     from mysql2ddb.tools.cdc.follow import follow
     from mysql2ddb.tools.cdc.preflight import row_keys
+    from mysql2ddb.tools.cdc.schema_accept import checked_for_sync
     from mysql2ddb.tools.contract.load import load_contract
     from mysql2ddb.tools.core.aws import AwsClients
     from mysql2ddb.tools.core.db import sync_connection
-    from mysql2ddb.tools.execution import stages
-    from mysql2ddb.tools.usecases.execution import migrate
+    from mysql2ddb.tools.usecases.execution import migrate, run_settings
 
+    run_settings(max_write_units_per_s, stall_timeout_s)  # refused even when the copy is already done
     root = _run_root(req, run_id)
     state = CdcState.load(root)
     if state is None:
@@ -149,13 +159,16 @@ async def run(req: Request, run_id: str, dsn: str | None = None, *, batch_second
     contract_path = str(root / "contract.json")
     if state.state == "copying":
         outcome = await migrate(req, contract_path, dsn, endpoint_url=target["endpoint_url"],
-                                region=target["region"], resume=run_id, no_verify=True, confirm=True)
+                                region=target["region"], resume=run_id, no_verify=True, confirm=True,
+                                max_write_units_per_s=max_write_units_per_s, stall_timeout_s=stall_timeout_s)
         if not outcome.result.ok:
             state.state, state.errors = "failed", [*state.errors, "the copy failed: see the run's report"]
             state.save(root)
             raise WorkflowError("the copy failed", where=f"run {run_id}", remedy="fix it, then resume")
     model, d = load_contract(Path(contract_path)), req.dsn(dsn)
-    catalog = await stages.validate(model, d)
+    if state.schema_change is not None:  # stopped before a DDL: past it only when told the contract survives it
+        state = await _past_schema_change(req, run_id, model, d, state, target, accept_schema_change)
+    catalog = await checked_for_sync(model, d, run_id, state)  # stages.validate, its error worded for the sync
     with sync_connection(d, "live sync: row keys") as conn, conn.cursor() as cur:
         keys = row_keys(cur, d.database, _source_tables(model, catalog))
     index = ContractIndex.build(model, catalog, keys)
@@ -163,6 +176,21 @@ async def run(req: Request, run_id: str, dsn: str | None = None, *, batch_second
     (root / STOP_REQUEST).unlink(missing_ok=True)
     return await asyncio.to_thread(follow, d, index, client, root, state, progress=req.progress,
                                    batch_seconds=batch_seconds)
+
+
+async def _past_schema_change(req: Request, run_id: str, model: Any, d: Any, state: CdcState, target: dict,
+                              accept: bool) -> CdcState:
+    from mysql2ddb.tools.cdc.schema_accept import accept_schema_change
+    from mysql2ddb.tools.core.aws import AwsClients
+    from mysql2ddb.tools.execution.rundir import RunDir
+
+    assert state.schema_change is not None
+    if not accept:
+        raise state.schema_change.error()  # the stop's own where/why/remedy, as when it happened
+    run = RunDir.open(req.workspace.root, run_id)
+    (run.root / CUTOVER_REQUEST).unlink(missing_ok=True)  # a cutover asked while stopped failed: ask again later
+    aws = AwsClients(region=target["region"], endpoint_url=target["endpoint_url"])
+    return await accept_schema_change(model, d, aws, run, state, req.progress)
 
 
 def _source_position(d: Any) -> SourcePosition:
@@ -211,6 +239,8 @@ async def cutover(req: Request, run_id: str | None = None, dsn: str | None = Non
             raise WorkflowError(f"the sync did not reach {target.file}:{target.pos} in {timeout:.0f} s (it is at "
                                 f"{state.position.file}:{state.position.pos}, lag {state.lag_seconds:.1f} s)",
                                 where="cutover", remedy="let it catch up (status shows the lag), then cut over again")
+        if state.schema_change is not None:
+            raise state.schema_change.error()  # the sync stopped before a DDL: it will not catch up by itself
         if not _alive(state.pid) and state.state != "copying":
             raise WorkflowError("the sync process is not running", where="cutover",
                                 remedy=f"resume it (`mysql2ddb migrate --resume {run_id} --cdc`), then cut over")

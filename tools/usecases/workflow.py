@@ -127,6 +127,7 @@ def _runs(ws: Workspace) -> list[dict]:
 def _live_state(root: Path) -> tuple[str, int, int] | None:
     """A live run's state from its sync checkpoint and cutover report; None for a plain run."""
     from mysql2ddb.tools.cdc.follow import CdcState
+    from mysql2ddb.tools.cdc.schema_change import shortened
 
     state = CdcState.load(root)
     if state is None:
@@ -135,9 +136,17 @@ def _live_state(root: Path) -> tuple[str, int, int] | None:
     if cut.is_file():
         verified = json.loads(cut.read_text()).get("verified")
         text = "verified (cut over)" if verified else "cut over, verification failed"
+    elif state.schema_change is not None:
+        stop = state.schema_change
+        text = (f"live: stopped on a schema change of {', '.join(stop.tables)} at {stop.before.file}:"
+                f"{stop.before.pos}, {state.applied_changes:,} change(s) applied before it: "
+                f"`{shortened(stop.statement)}`. Remedy: {stop.remedy}")
     else:
         text = (f"live: {state.state}, lag {state.lag_seconds:.1f} s, {state.applied_changes:,} change(s) applied"
                 + (f", {len(state.errors)} error(s)" if state.errors else ""))
+    if state.schema_changes_passed_over:
+        text += (f"; {state.schema_changes_passed_over} schema change(s) on tables the contract does not read "
+                 f"passed over")
     return text, 0, state.puts
 
 
@@ -196,6 +205,13 @@ def _execution_step(runs: list[dict]) -> Step:
     if last and last["state"].startswith("verified"):
         return Step(name="migration verified", stage="execution", state="done", detail=f"run {last['run_id']}",
                     tool="migrate", cli="mysql2ddb migrate contract.json")
+    if last and last["state"].startswith("live: stopped on a schema change"):
+        command = f"mysql2ddb live run {last['run_id']} --accept-schema-change"
+        return Step(name="migration verified", stage="execution", state="pending",
+                    detail=f"run {last['run_id']} {last['state']}",
+                    tool=f"no tool resumes a live run: if the contract fits the new schema, ask the user to run "
+                         f"`{command}`; otherwise fix the contract, approve it, and call start_cdc again",
+                    cli=command)
     if last and last["state"].startswith("live:"):
         return Step(name="migration verified", stage="execution", state="pending",
                     detail=f"run {last['run_id']} {last['state']}",
