@@ -9,7 +9,9 @@ now is never older than the change, so replays after a crash and overlap with th
 
 A row whose key changes, or that is deleted, leaves items under its old keys: those keys are
 computed by running the same SELECT over the row's before image (a one-row derived table as
-`src`), and deleted unless the new state produced them again.
+`src`), and deleted unless the new state produced them again. A joined row whose change alters a
+column the item key is built from (a film title in CategoryFilms' sort key) moves items too: the
+old keys come from the SELECT over that table as it was (`_as_it_was`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any, Iterable
 import pymysql
 from sqlglot import exp
 
-from mysql2ddb.tools.cdc.links import Link, link, source_of, top_selects
+from mysql2ddb.tools.cdc.links import Link, Via, link, source_of, top_selects
 from mysql2ddb.tools.cdc.stream import RowChange, Transaction
 from mysql2ddb.tools.contract.catalog import Catalog
 from mysql2ddb.tools.contract.model import Contract
@@ -58,6 +60,7 @@ class ContractIndex:
     tables: list[TableIndex]
     row_keys: dict[str, list[str]]
     _links: dict[str, list[tuple[TableIndex, int, Link]]] = field(default_factory=dict)
+    _key_columns: dict[tuple[str, int, str], frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, contract: Contract, catalog: Catalog, row_keys: dict[str, list[str]]) -> "ContractIndex":
@@ -73,6 +76,18 @@ class ContractIndex:
             self._links[source] = [(t, i, found) for t in self.tables for i, s in enumerate(t.selects)
                                    if (found := link(s, source)) is not None]
         return self._links[source]
+
+    def key_columns(self, table: TableIndex, i: int, source: str) -> frozenset[str]:
+        """Columns of `source` that the item's key (pk, sk) of SELECT i is built from."""
+        cache_key = (table.name, i, source)
+        if cache_key not in self._key_columns:
+            select = table.selects[i]
+            aliases = {t.alias_or_name for t in select.find_all(exp.Table) if t.name == source}
+            keys = {table.spec["pk"], table.spec.get("sk")} - {None}
+            self._key_columns[cache_key] = frozenset(
+                c.name for projection in select.expressions if projection.alias_or_name in keys
+                for c in projection.find_all(exp.Column) if c.table in aliases)
+        return self._key_columns[cache_key]
 
     def sources(self) -> set[str]:
         return {source_of(s) for t in self.tables for s in t.selects}
@@ -93,8 +108,11 @@ class _Wanted:
 
     keys: set[tuple] = field(default_factory=set)
     values: dict[str, set] = field(default_factory=dict)
+    via: dict[Via, set] = field(default_factory=dict)  # through a middle table: T's values
     everything: bool = False
     before: list[dict[str, Any]] = field(default_factory=list)  # base rows' old images (old keys)
+    # joined rows (by table) whose change moves items to another key: (before, after) images
+    moved: dict[str, list[tuple[dict[str, Any], dict[str, Any] | None]]] = field(default_factory=dict)
 
 
 def _collect(index: ContractIndex, changes: Iterable[RowChange]) -> dict[tuple[str, int], _Wanted]:
@@ -103,8 +121,15 @@ def _collect(index: ContractIndex, changes: Iterable[RowChange]) -> dict[tuple[s
         for table, i, found in index.links(change.table):
             want = wanted.setdefault((table.name, i), _Wanted())
             images = [img for img in (change.before, change.after) if img is not None]
+            if found.kind != "base" and change.before is not None:
+                feeds = index.key_columns(table, i, change.table)
+                if feeds and (change.after is None or any(change.before.get(c) != change.after.get(c) for c in feeds)):
+                    want.moved.setdefault(change.table, []).append((change.before, change.after))
             if found.kind == "full":
                 want.everything = True
+            elif found.kind == "via" and found.via is not None:
+                want.via.setdefault(found.via, set()).update(
+                    _param(img.get(found.via.t_column)) for img in images if img.get(found.via.t_column) is not None)
             elif found.kind == "join":
                 for t_col, src_col in found.pairs:
                     want.values.setdefault(src_col, set()).update(
@@ -122,8 +147,17 @@ def _collect(index: ContractIndex, changes: Iterable[RowChange]) -> dict[tuple[s
 
 def _reread(select: exp.Select, want: _Wanted, key_columns: list[str]) -> tuple[str, list[Any]] | None:
     """The SELECT filtered to the rows a batch touched (driver text, parameters); None: nothing."""
+    found = _filter(select, want, key_columns)
+    if found is None:
+        return None
+    shape, params, build = found
+    return _rendered(select, shape, build), params
+
+
+def _filter(select: exp.Select, want: _Wanted, key_columns: list[str]) -> tuple[tuple, list[Any], Any] | None:
+    """(shape, parameters, a builder of the filtered SELECT with `?` placeholders); None: nothing."""
     if want.everything:
-        return _rendered(select, ("all",), lambda: select), []
+        return ("all",), [], lambda: select
     shape: list[tuple] = []
     params: list[Any] = []
     if want.keys:
@@ -132,6 +166,10 @@ def _reread(select: exp.Select, want: _Wanted, key_columns: list[str]) -> tuple[
     for column, values in sorted(want.values.items()):
         if values:
             shape.append(("in", column, len(values)))
+            params.extend(sorted(values, key=repr))
+    for via, values in sorted(want.via.items(), key=lambda kv: repr(kv[0])):
+        if values:
+            shape.append(("via", via, len(values)))
             params.extend(sorted(values, key=repr))
     if not shape:
         return None
@@ -144,13 +182,60 @@ def _reread(select: exp.Select, want: _Wanted, key_columns: list[str]) -> tuple[
             elif part[0] == "keys":
                 row = exp.and_(*[exp.EQ(this=sql.col(c, SRC), expression=sql.param()) for c in key_columns])
                 terms.extend(row.copy() for _ in range(part[2]))
+            elif part[0] == "via":
+                terms.append(_through(part[1], part[2]))
             else:
                 terms.append(sql.in_params(sql.col(part[1], SRC), part[2]))
         return select.copy().where(exp.or_(*terms) if len(terms) > 1 else terms[0])
 
-    return _rendered(select, tuple(shape), build), params
+    return tuple(shape), params, build
 
 
+def _as_it_was(select: exp.Select, want: _Wanted, key_columns: list[str], table: str,
+               moved: list[tuple[dict[str, Any], dict[str, Any] | None]],
+               table_key: list[str]) -> tuple[str, list[Any]] | None:
+    """The filtered SELECT over `table` as it was before these changes: its changed rows' before
+    images, and its other rows as they are (a derived table in each place the SELECT reads it).
+    The items it makes are the ones the changes moved away from (a renamed title in a sort key)."""
+    found = _filter(select, want, key_columns)
+    if found is None:  # the link's columns were NULL on both sides: no item was reached through it
+        return None
+    _shape, params, build = found
+    query = build().copy()
+    named: dict[str, Any] = {}
+
+    def bind(value: Any) -> exp.Placeholder:
+        name = f"m2d_p{len(named)}"
+        named[name] = _param(value)
+        return exp.Placeholder(this=name)
+
+    columns = list(moved[0][0])
+    derived: exp.Expression | None = None
+    for before, _after in moved:
+        row = exp.select(*[exp.alias_(bind(before.get(c)), sql.ident(c)) for c in columns])
+        derived = row if derived is None else exp.Union(this=derived, expression=row, distinct=False)
+    rest = exp.select(*[sql.col(c) for c in columns]).from_(sql.table(table))
+    changed = {tuple(image.get(k) for k in table_key) for pair in moved for image in pair if image is not None}
+    if table_key and changed:
+        rest = rest.where(exp.not_(exp.or_(*[exp.and_(*[exp.EQ(this=sql.col(k), expression=bind(v))
+                                                          for k, v in zip(table_key, key)]) for key in changed])))
+    derived = exp.Union(this=derived, expression=rest, distinct=False)
+    for node in list(query.find_all(exp.Table)):
+        if node.name == table:
+            alias = exp.TableAlias(this=sql.ident(node.alias_or_name))
+            node.replace(exp.Subquery(this=derived.copy(), alias=alias))
+    return sql.driver_sql_ordered(query, params, named)
+
+
+def _through(via: Via, count: int) -> exp.In:
+    """`src.w IN (SELECT m.z FROM middle AS m WHERE m.y IN (?, ...))`: the items a changed row
+    reaches through the middle table, as the middle table is now."""
+    middle = exp.select(sql.col(via.to_src, _MIDDLE)).from_(sql.table(via.middle, alias=_MIDDLE)).where(
+        sql.in_params(sql.col(via.middle_column, _MIDDLE), count))
+    return exp.In(this=sql.col(via.src_column, SRC), query=exp.Subquery(this=middle))
+
+
+_MIDDLE = "__m2d_via"
 _RENDERED: dict[tuple[int, tuple], str] = {}
 
 
@@ -228,5 +313,10 @@ def _old_and_now(conn: Any, index: ContractIndex, table: TableIndex, select: exp
         for images in groups.values():
             for at in range(0, len(images), 100):  # bounded statements (and nesting) per query
                 old.update(_items(conn, table, *_over_images(select, images[at:at + 100])))
-    reread = _reread(select, want, index.row_keys.get(source_of(select), []))
+    key_columns = index.row_keys.get(source_of(select), [])
+    for joined, moved in want.moved.items():  # joined rows that moved items to other keys: where from
+        before = _as_it_was(select, want, key_columns, joined, moved, index.row_keys.get(joined, []))
+        if before is not None:
+            old.update(_items(conn, table, *before))
+    reread = _reread(select, want, key_columns)
     return old, _items(conn, table, *reread) if reread else {}

@@ -4,7 +4,7 @@ literal `%` is doubled, decided on tokens, never on raw text."""
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
 
 import sqlglot
 from sqlglot import exp
@@ -69,6 +69,37 @@ def driver_sql(node: exp.Expression) -> str:
         pos = end
     out.append(text[pos:].replace("%", "%%"))
     return "".join(out)
+
+
+def driver_sql_ordered(node: exp.Expression, positional: list[Any], named: dict[str, Any]) -> tuple[str, list[Any]]:
+    """driver_sql for a tree with `?` placeholders (taking `positional` in turn) and named ones
+    (`exp.Placeholder(this=name)`, rendered `:name`, taking named[name] wherever they stand, as often
+    as they stand): the text and its parameters in the order the driver reads them."""
+    text = render(node)
+    tokens = list(sqlglot.Dialect.get_or_raise(DIALECT).tokenize(text))
+    out: list[str] = []
+    params: list[Any] = []
+    given = iter(positional)
+    pos, i = 0, 0
+    while i < len(tokens):
+        token = tokens[i]
+        start, end = token.start, token.end + 1
+        out.append(text[pos:start])
+        piece = text[start:end]
+        if token.token_type == TokenType.PLACEHOLDER and piece == "?":
+            out.append("%s")
+            params.append(next(given))
+        elif (token.token_type == TokenType.COLON and i + 1 < len(tokens) and tokens[i + 1].start == end
+              and tokens[i + 1].text in named):
+            out.append("%s")
+            params.append(named[tokens[i + 1].text])
+            i, end = i + 1, tokens[i + 1].end + 1
+        else:
+            out.append(piece.replace("%", "%%"))
+        pos = end
+        i += 1
+    out.append(text[pos:].replace("%", "%%"))
+    return "".join(out), params
 
 
 def parse_expression(text: str) -> exp.Expression:
