@@ -1,11 +1,14 @@
 """Live migration over MCP: `start_cdc` returns at once with its run id while a process owned by the
 workspace copies and follows the binlog; it outlives the call and the client (a second client sees
-it in `status`); `cutover` finishes it with proof. A source that fails the preflight is refused
+it in `status`); killed, `status` says so and `resume_cdc` continues it from its checkpoint (one
+process per run); `cutover` finishes it with proof. A source that fails the preflight is refused
 with every remedy and nothing is written."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 
 import pytest
@@ -18,6 +21,7 @@ from mysql2ddb.tools.core.approvals import record_approval
 from mysql2ddb.tools.core.settings import Settings
 from mysql2ddb.tools.core.workspace import Workspace
 from mysql2ddb.tools.modeling.gate_views import current_sha256
+from mysql2ddb.tools.usecases.live import sync_alive
 from tests.binlog_server import available, private_mariadb
 from tests.live_support import CONTRACT, load_shop
 
@@ -62,11 +66,30 @@ async def test_start_cdc_runs_in_the_background_and_cutover_finishes_it(tmp_path
             assert status["runs"][-1]["state"].startswith("live: following"), status["runs"]
             step = next(s for s in status["steps"] if s["name"] == "migration verified")
             assert step["tool"].startswith(f"cutover(run_id='{started['run_id']}'")
+            with pytest.raises(ToolError, match="is running"):  # one sync per run
+                await later.call_tool("resume_cdc", {"run_id": started["run_id"], "confirm": True})
+            os.kill(CdcState.load(run_root).pid, signal.SIGKILL)  # the machine went down, say
+            conn = server.connect("shop")
+            with conn.cursor() as cur:
+                cur.execute("UPDATE customer SET name = 'while it was down' WHERE id = 4")
+            conn.close()
+            deadline = time.monotonic() + 10
+            while sync_alive(CdcState.load(run_root)):  # the kill lands
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            status = (await later.call_tool("status", {})).structured_content
+            assert status["runs"][-1]["state"].startswith("live: not running"), status["runs"]
+            step = next(s for s in status["steps"] if s["name"] == "migration verified")
+            assert step["tool"].startswith(f"resume_cdc(run_id='{started['run_id']}'")
+            with pytest.raises(ToolError, match="confirm"):
+                await later.call_tool("resume_cdc", {"run_id": started["run_id"]})
+            resumed = (await later.call_tool("resume_cdc", {"run_id": started["run_id"], "confirm": True}))
+            assert resumed.structured_content["background_pid"] != started["background_pid"]
             with pytest.raises(ToolError, match="confirm"):
                 await later.call_tool("cutover", {})
             report = (await later.call_tool("cutover", {"confirm": True, "timeout": 120})).structured_content
     assert report["verified"], json.dumps(report["verify"], default=str)[:2000]
-    assert report["applied_changes"] >= 2
+    assert report["applied_changes"] >= 3
 
 
 async def test_a_source_without_a_row_binlog_is_refused_with_every_remedy(tmp_path):

@@ -45,8 +45,11 @@ ARGUMENTS: dict[str, Callable[[str, str], dict[str, Any]]] = {
     "stop_local_endpoint": lambda dsn, url: {},
     "start_cdc": lambda dsn, url: {"dsn": dsn, "endpoint_url": url},
     "cutover": lambda dsn, url: {"dsn": dsn, "timeout": 1},
+    "resume_cdc": lambda dsn, url: {"run_id": "20261205-000000-abcdef"},
 }
-NO_CONTRACT = {"stop_local_endpoint", "cutover"}  # writing tools no contract is involved in: consent is all they need
+# writing tools no contract is involved in (consent is all they need), or whose contract is a run's
+# own (resume_cdc: checked once the run is found; tests/test_live_mcp.py)
+NO_CONTRACT = {"stop_local_endpoint", "cutover", "resume_cdc"}
 
 
 def views_in(database: str) -> list[str]:

@@ -30,6 +30,18 @@ def register(app: FastMCP, deps: Deps) -> None:
                                        confirm=confirm, background=True, max_write_units_per_s=max_write_units_per_s,
                                        stall_timeout_s=stall_timeout_s))
 
+    @app.tool(annotations=annotations("resume_cdc"))
+    @mapped
+    async def resume_cdc(run_id: str, accept_schema_change: bool = False, confirm: bool = False,
+                         ctx: Context = CurrentContext()) -> ToolResult:
+        """Resume a live migration whose sync is not running (a crash, a restart, or a stop before a
+        schema change): a background process continues its copy and sync from the checkpoint. A stop
+        before a schema change needs accept_schema_change=true, only after the user saw the change and
+        accepts it (the contract is checked again, views re-created, affected tables re-built). Needs
+        the run's contract approved and confirm=true."""
+        return result(await live.resume(deps.request(ctx), run_id, accept_schema_change=accept_schema_change,
+                                        confirm=confirm))
+
     @app.tool(annotations=annotations("cutover"))
     @mapped
     async def cutover(run_id: str | None = None, dsn: str | None = None, timeout: float = 300.0,

@@ -91,5 +91,7 @@ register("start_local_endpoint", Effect.WORKSPACE)
 register("stop_local_endpoint", Effect.EXTERNAL, "the end of the workspace's local endpoint (every table and item in it is lost)")
 register("start_cdc", Effect.EXTERNAL, "views, tables and items, then every source change, into DynamoDB by a "
          "background sync")
+register("resume_cdc", Effect.EXTERNAL, "the rest of a live run's copy, then every source change, into DynamoDB "
+         "by a background sync (past a schema change only when accepted)")
 register("cutover", Effect.EXTERNAL, "stops the live sync of a run (after verifying every item)")
 register("replay_access_patterns", Effect.READ_ONLY)  # reads MySQL and DynamoDB; its report is all it writes

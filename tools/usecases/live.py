@@ -121,33 +121,62 @@ async def start(req: Request, contract: str | None = None, dsn: str | None = Non
     atomic_write_bytes(run.root / "cdc-target.json", json.dumps(
         {"endpoint_url": endpoint, "region": req.region(region), "dsn": d.redacted()}).encode())
     pid = spawn(req, run.run_id) if background else None
+    if pid:
+        state.pid = pid  # the run has its process from now on (status, and a resume meanwhile, see it)
+        state.save(run.root)
     return LiveStart(run_id=run.run_id, start=position, background_pid=pid,
                      checks=[c.model_dump() for c in preflight.checks])
 
 
-def spawn(req: Request, run_id: str) -> int:
+def spawn(req: Request, run_id: str, accept_schema_change: bool = False) -> int:
     """The sync as a process of its own (it survives this call and the client's restarts)."""
     log = req.workspace.path(f"runs/{run_id}/cdc.log")
+    flags = ["--accept-schema-change"] if accept_schema_change else []
     with open(log, "ab") as out:
         proc = subprocess.Popen([sys.executable, "-m", "mysql2ddb", "--workdir", str(req.workspace.root),
-                                 "live", "run", run_id], stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                 "live", "run", run_id, *flags], stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                                 start_new_session=True, env=dict(os.environ))
     return proc.pid
+
+
+async def resume(req: Request, run_id: str, *, accept_schema_change: bool = False, confirm: bool = False) -> LiveStart:
+    """A live run's copy and sync again, as a background process, from its checkpoint (after a crash,
+    a restart of the machine, or a stop before a schema change the user accepts). Refused while its
+    process runs, once it is cut over, and unless the run's contract is still the approved one."""
+    from mysql2ddb.tools.contract.load import load_contract
+    from mysql2ddb.tools.usecases.write_policy import authorize
+
+    req.require_write("resume_cdc", confirm)
+    root = _run_root(req, run_id)
+    state = CdcState.load(root)
+    if state is None:
+        raise WorkflowError(f"run {run_id} is not a live migration", where="resume_cdc: run_id",
+                            remedy="start one with start_cdc (CLI: `mysql2ddb migrate --cdc`)")
+    if (root / CUTOVER_REPORT).exists():
+        raise WorkflowError(f"run {run_id} is cut over", where="resume_cdc: run_id",
+                            remedy="nothing to resume: start a new live migration with start_cdc if one is needed")
+    if _alive(state.pid):
+        raise WorkflowError(f"the sync of run {run_id} is running (pid {state.pid})", where="resume_cdc: run_id",
+                            remedy="status shows its lag; cutover finishes it")
+    authorize(req, "resume_cdc", confirm, sha=contract_sha256(load_contract(root / "contract.json")))
+    if state.schema_change is not None and not accept_schema_change:
+        stop = state.schema_change
+        raise WorkflowError(stop.why, where=stop.where, remedy=f"{stop.remedy} (MCP: show the user this change; "
+                            f"if they accept it, resume_cdc(run_id='{run_id}', accept_schema_change=true, confirm=true))",
+                            details=stop.error().details)
+    pid = spawn(req, run_id, accept_schema_change)
+    state.pid = pid  # a second resume, before the process writes its own state, is refused
+    state.save(root)
+    return LiveStart(run_id=run_id, start=state.position, background_pid=pid)
 
 
 async def run(req: Request, run_id: str, dsn: str | None = None, *, batch_seconds: float = 0.2,
               max_write_units_per_s: float | None = None, stall_timeout_s: float | None = None,
               accept_schema_change: bool = False) -> CdcState:
     """The copy (resumable), then the sync until a cutover or a stop; resumes from the checkpoint.
-    The copy keeps the run's write cap and stall timeout unless new ones are given."""
-    from mysql2ddb.tools.cdc.apply import ContractIndex
-    from mysql2ddb.tools.cdc.follow import follow
-    from mysql2ddb.tools.cdc.preflight import row_keys
-    from mysql2ddb.tools.cdc.schema_accept import checked_for_sync
-    from mysql2ddb.tools.contract.load import load_contract
-    from mysql2ddb.tools.core.aws import AwsClients
-    from mysql2ddb.tools.core.db import sync_connection
-    from mysql2ddb.tools.usecases.execution import migrate, run_settings
+    The copy keeps the run's write cap and stall timeout unless new ones are given. The run names
+    this process (`pid`) while it runs, so a second one is refused."""
+    from mysql2ddb.tools.usecases.execution import run_settings
 
     run_settings(max_write_units_per_s, stall_timeout_s)  # refused even when the copy is already done
     root = _run_root(req, run_id)
@@ -155,6 +184,34 @@ async def run(req: Request, run_id: str, dsn: str | None = None, *, batch_second
     if state is None:
         raise WorkflowError(f"run {run_id} is not a live migration", where="live run",
                             remedy="start one with `mysql2ddb migrate --cdc` (MCP: start_cdc)")
+    if state.pid != os.getpid():  # this process owns the run now (its copy too): a resume meanwhile is refused
+        if _alive(state.pid):
+            raise WorkflowError(f"the sync of run {run_id} is running (pid {state.pid})", where="live run",
+                                remedy="`mysql2ddb status` shows its lag; `mysql2ddb cutover` finishes it")
+        state.pid = os.getpid()
+        state.save(root)
+    try:
+        return await _copy_and_sync(req, run_id, root, state, dsn, batch_seconds, max_write_units_per_s,
+                                    stall_timeout_s, accept_schema_change)
+    finally:
+        saved = CdcState.load(root)
+        if saved is not None and saved.pid == os.getpid():  # ended (or refused): no process runs it now
+            saved.pid = None
+            saved.save(root)
+
+
+async def _copy_and_sync(req: Request, run_id: str, root: Path, state: CdcState, dsn: str | None,
+                         batch_seconds: float, max_write_units_per_s: float | None, stall_timeout_s: float | None,
+                         accept_schema_change: bool) -> CdcState:
+    from mysql2ddb.tools.cdc.apply import ContractIndex
+    from mysql2ddb.tools.cdc.follow import follow
+    from mysql2ddb.tools.cdc.preflight import row_keys
+    from mysql2ddb.tools.cdc.schema_accept import checked_for_sync
+    from mysql2ddb.tools.contract.load import load_contract
+    from mysql2ddb.tools.core.aws import AwsClients
+    from mysql2ddb.tools.core.db import sync_connection
+    from mysql2ddb.tools.usecases.execution import migrate
+
     target = json.loads((root / "cdc-target.json").read_text())
     contract_path = str(root / "contract.json")
     if state.state == "copying":
@@ -202,6 +259,11 @@ def _source_position(d: Any) -> SourcePosition:
     return SourcePosition(**position.model_dump())
 
 
+def sync_alive(state: CdcState) -> bool:
+    """Whether the run's sync process (copy or sync) is running."""
+    return _alive(state.pid)
+
+
 def _alive(pid: int | None) -> bool:
     """The process runs (an exited child waiting to be reaped, a zombie, does not)."""
     if not pid:
@@ -243,7 +305,7 @@ async def cutover(req: Request, run_id: str | None = None, dsn: str | None = Non
             raise state.schema_change.error()  # the sync stopped before a DDL: it will not catch up by itself
         if not _alive(state.pid) and state.state != "copying":
             raise WorkflowError("the sync process is not running", where="cutover",
-                                remedy=f"resume it (`mysql2ddb migrate --resume {run_id} --cdc`), then cut over")
+                                remedy=f"resume it (`mysql2ddb live run {run_id}`; MCP: resume_cdc), then cut over")
         await asyncio.sleep(0.2)
         state = CdcState.load(root)
     assert state is not None

@@ -128,6 +128,7 @@ def _live_state(root: Path) -> tuple[str, int, int] | None:
     """A live run's state from its sync checkpoint and cutover report; None for a plain run."""
     from mysql2ddb.tools.cdc.follow import CdcState
     from mysql2ddb.tools.cdc.schema_change import shortened
+    from mysql2ddb.tools.usecases.live import sync_alive
 
     state = CdcState.load(root)
     if state is None:
@@ -141,6 +142,9 @@ def _live_state(root: Path) -> tuple[str, int, int] | None:
         text = (f"live: stopped on a schema change of {', '.join(stop.tables)} at {stop.before.file}:"
                 f"{stop.before.pos}, {state.applied_changes:,} change(s) applied before it: "
                 f"`{shortened(stop.statement)}`. Remedy: {stop.remedy}")
+    elif state.state in ("copying", "following", "caught-up") and not sync_alive(state):
+        text = (f"live: not running (its process ended while {state.state}; a crash or a restart), "
+                f"{state.applied_changes:,} change(s) applied; it resumes from its checkpoint")
     else:
         text = (f"live: {state.state}, lag {state.lag_seconds:.1f} s, {state.applied_changes:,} change(s) applied"
                 + (f", {len(state.errors)} error(s)" if state.errors else ""))
@@ -209,9 +213,15 @@ def _execution_step(runs: list[dict]) -> Step:
         command = f"mysql2ddb live run {last['run_id']} --accept-schema-change"
         return Step(name="migration verified", stage="execution", state="pending",
                     detail=f"run {last['run_id']} {last['state']}",
-                    tool=f"no tool resumes a live run: if the contract fits the new schema, ask the user to run "
-                         f"`{command}`; otherwise fix the contract, approve it, and call start_cdc again",
+                    tool=f"show the user the schema change; if they accept it, resume_cdc(run_id='{last['run_id']}', "
+                         "accept_schema_change=true, confirm=true); otherwise fix the contract, approve it, and call "
+                         "start_cdc again",
                     cli=command)
+    if last and last["state"].startswith("live: not running"):
+        return Step(name="migration verified", stage="execution", state="pending",
+                    detail=f"run {last['run_id']} {last['state']}",
+                    tool=f"resume_cdc(run_id='{last['run_id']}', confirm=true) after the user agrees",
+                    cli=f"mysql2ddb live run {last['run_id']}")
     if last and last["state"].startswith("live:"):
         return Step(name="migration verified", stage="execution", state="pending",
                     detail=f"run {last['run_id']} {last['state']}",
