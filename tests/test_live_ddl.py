@@ -49,6 +49,7 @@ needs_server = pytest.mark.skipif(available() is not None, reason=str(available(
     ("CREATE ALGORITHM=UNDEFINED DEFINER=`root`@`localhost` SQL SECURITY DEFINER VIEW `ddb_customers_view` AS "
      "SELECT 1", "view", [(None, "ddb_customers_view")], None),
     ("DROP DATABASE shop", "database", [(None, "shop")], None),
+    ("DROP SCHEMA IF EXISTS `shop`", "database", [(None, "shop")], None),  # quoted: sqlglot's Table.db
 ])
 def test_ddl_statements_are_read_with_their_tables(statement, kind, tables, columns):
     ddl = read_ddl(statement)

@@ -100,8 +100,8 @@ def _by_tree(node: exp.Expression) -> Ddl | None:
         if kind == "INDEX":
             on = node.args.get("cluster")
             return Ddl("index", _names([on.this] if on is not None else []), frozenset())
-        if kind in ("DATABASE", "SCHEMA"):
-            return Ddl("database", [(None, t.name) for t in listed if isinstance(t, exp.Table)])
+        if kind in ("DATABASE", "SCHEMA"):  # a quoted name comes back as the Table's db: `shop`
+            return Ddl("database", [(None, t.name or t.db) for t in listed if isinstance(t, exp.Table)])
         return None
     if isinstance(node, exp.Create):
         target = node.this.this if isinstance(node.this, exp.Schema) else node.this
