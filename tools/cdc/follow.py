@@ -111,21 +111,8 @@ def _unexplained(skipped: set[str], run_id: str) -> DatabaseError:
 def follow(dsn: Dsn, index: ContractIndex, client: Any, run_root: Path, state: CdcState, *,
            progress: ProgressSink | None = None, batch_seconds: float = 0.2, max_changes: int = 2000,
            should_stop: Callable[[], bool] = lambda: False) -> CdcState:
-    """Apply changes from `state.position` until a cutover target is reached or a stop is asked.
-    However it ends, the run no longer names a process (`pid`): a resume may start one."""
-    try:
-        return _follow(dsn, index, client, run_root, state, progress or NullProgress(), batch_seconds, max_changes,
-                       should_stop)
-    finally:
-        saved = CdcState.load(run_root)  # what was saved, never an unsaved batch's position
-        if saved is not None and saved.pid == os.getpid():
-            saved.pid = None
-            saved.save(run_root)
-        state.pid = None
-
-
-def _follow(dsn: Dsn, index: ContractIndex, client: Any, run_root: Path, state: CdcState, progress: ProgressSink,
-            batch_seconds: float, max_changes: int, should_stop: Callable[[], bool]) -> CdcState:
+    """Apply changes from `state.position` until a cutover target is reached or a stop is asked."""
+    progress = progress or NullProgress()
     stop_file = run_root / STOP_REQUEST
     state.state, state.pid = "following", os.getpid()
     state.save(run_root)

@@ -155,9 +155,7 @@ async def resume(req: Request, run_id: str, *, accept_schema_change: bool = Fals
     if (root / CUTOVER_REPORT).exists():
         raise WorkflowError(f"run {run_id} is cut over", where="resume_cdc: run_id",
                             remedy="nothing to resume: start a new live migration with start_cdc if one is needed")
-    if _alive(state.pid):
-        raise WorkflowError(f"the sync of run {run_id} is running (pid {state.pid})", where="resume_cdc: run_id",
-                            remedy="status shows its lag; cutover finishes it")
+    _refuse_if_running(state, run_id, "resume_cdc: run_id")
     authorize(req, "resume_cdc", confirm, sha=contract_sha256(load_contract(root / "contract.json")))
     if state.schema_change is not None and not accept_schema_change:
         stop = state.schema_change
@@ -185,19 +183,26 @@ async def run(req: Request, run_id: str, dsn: str | None = None, *, batch_second
         raise WorkflowError(f"run {run_id} is not a live migration", where="live run",
                             remedy="start one with `mysql2ddb migrate --cdc` (MCP: start_cdc)")
     if state.pid != os.getpid():  # this process owns the run now (its copy too): a resume meanwhile is refused
-        if _alive(state.pid):
-            raise WorkflowError(f"the sync of run {run_id} is running (pid {state.pid})", where="live run",
-                                remedy="`mysql2ddb status` shows its lag; `mysql2ddb cutover` finishes it")
+        _refuse_if_running(state, run_id, "live run")
         state.pid = os.getpid()
         state.save(root)
     try:
-        return await _copy_and_sync(req, run_id, root, state, dsn, batch_seconds, max_write_units_per_s,
-                                    stall_timeout_s, accept_schema_change)
+        ended = await _copy_and_sync(req, run_id, root, state, dsn, batch_seconds, max_write_units_per_s,
+                                     stall_timeout_s, accept_schema_change)
     finally:
-        saved = CdcState.load(root)
+        saved = CdcState.load(root)  # as saved: never an unsaved batch's position
         if saved is not None and saved.pid == os.getpid():  # ended (or refused): no process runs it now
             saved.pid = None
             saved.save(root)
+    ended.pid = None
+    return ended
+
+
+def _refuse_if_running(state: CdcState, run_id: str, where: str) -> None:
+    """One process per run: another one's copy or sync is running."""
+    if _alive(state.pid):
+        raise WorkflowError(f"the sync of run {run_id} is running (pid {state.pid})", where=where,
+                            remedy="status shows its lag (`mysql2ddb status`); cutover finishes it")
 
 
 async def _copy_and_sync(req: Request, run_id: str, root: Path, state: CdcState, dsn: str | None,
