@@ -210,10 +210,7 @@ def _as_it_was(select: exp.Select, want: _Wanted, key_columns: list[str], table:
         return exp.Placeholder(this=name)
 
     columns = list(moved[0][0])
-    derived: exp.Expression | None = None
-    for before, _after in moved:
-        row = exp.select(*[exp.alias_(bind(before.get(c)), sql.ident(c)) for c in columns])
-        derived = row if derived is None else exp.Union(this=derived, expression=row, distinct=False)
+    derived = _image_rows(columns, [before for before, _after in moved], lambda image, c: bind(image.get(c)))
     rest = exp.select(*[sql.col(c) for c in columns]).from_(sql.table(table))
     changed = {tuple(image.get(k) for k in table_key) for pair in moved for image in pair if image is not None}
     if table_key and changed:
@@ -254,16 +251,24 @@ def _over_images(select: exp.Select, images: list[dict[str, Any]]) -> tuple[str,
     columns = list(images[0])
 
     def build() -> exp.Select:
-        derived: exp.Expression = exp.select(*[exp.alias_(sql.param(), sql.ident(c)) for c in columns])
-        for _ in images[1:]:  # nested by hand: exp.union would copy the growing tree each time
-            row = exp.select(*[exp.alias_(sql.param(), sql.ident(c)) for c in columns])
-            derived = exp.Union(this=derived, expression=row, distinct=False)
+        derived = _image_rows(columns, images, lambda _image, _c: sql.param())
         query = select.copy()
         query.set("from_", exp.From(this=exp.Subquery(this=derived, alias=exp.TableAlias(this=sql.ident(SRC)))))
         return query
 
     text = _rendered(select, ("images", tuple(columns), len(images)), build)
     return text, [_param(img.get(c)) for img in images for c in columns]
+
+
+def _image_rows(columns: list[str], images: list[dict[str, Any]], value: Any) -> exp.Expression:
+    """`SELECT v AS c, ... UNION ALL SELECT ...`, one row per image; value(image, column) gives
+    each cell's placeholder."""
+    derived: exp.Expression | None = None
+    for image in images:  # nested by hand: exp.union would copy the growing tree each time
+        row = exp.select(*[exp.alias_(value(image, c), sql.ident(c)) for c in columns])
+        derived = row if derived is None else exp.Union(this=derived, expression=row, distinct=False)
+    assert derived is not None
+    return derived
 
 
 def _items(conn: Any, table: TableIndex, text: str, params: list[Any]) -> dict[str, dict]:

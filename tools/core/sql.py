@@ -4,6 +4,7 @@ literal `%` is doubled, decided on tokens, never on raw text."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Iterable
 
 import sqlglot
@@ -54,24 +55,11 @@ def render(node: exp.Expression) -> str:
 
 def driver_sql(node: exp.Expression) -> str:
     """Render for PyMySQL/aiomysql with parameters: `?` -> `%s`, literal `%` -> `%%`."""
-    text = render(node)
-    tokens = sqlglot.Dialect.get_or_raise(DIALECT).tokenize(text)
-    out: list[str] = []
-    pos = 0
-    for token in tokens:
-        start, end = token.start, token.end + 1
-        out.append(text[pos:start])
-        piece = text[start:end]
-        if token.token_type == TokenType.PLACEHOLDER and piece == "?":
-            out.append("%s")
-        else:
-            out.append(piece.replace("%", "%%"))
-        pos = end
-    out.append(text[pos:].replace("%", "%%"))
-    return "".join(out)
+    return driver_sql_ordered(node, itertools.repeat(None), {})[0]
 
 
-def driver_sql_ordered(node: exp.Expression, positional: list[Any], named: dict[str, Any]) -> tuple[str, list[Any]]:
+def driver_sql_ordered(node: exp.Expression, positional: Iterable[Any],
+                       named: dict[str, Any]) -> tuple[str, list[Any]]:
     """driver_sql for a tree with `?` placeholders (taking `positional` in turn) and named ones
     (`exp.Placeholder(this=name)`, rendered `:name`, taking named[name] wherever they stand, as often
     as they stand): the text and its parameters in the order the driver reads them."""

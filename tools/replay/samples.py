@@ -138,19 +138,12 @@ def data_samples(conn: Any, example: str, catalog: Any, n: int, flavor: str | No
         with conn.cursor() as cur:
             cur.execute(text, params)
             columns.append((table_slots, list(cur.fetchall())))
-    paths = [(_path(s.node), s) for s in slots]
     out: list[str] = []
     for i in range(min(len(rows) for _, rows in columns)):
-        values: dict[int, exp.Expression | None] = {}
-        for table_slots, rows in columns:
-            for slot, value in zip(table_slots, rows[i]):
-                values[id(slot)] = _literal(f"{value}%" if slot.kind == "prefix" and isinstance(value, str) else value)
-        if any(v is None for v in values.values()):
-            continue
-        tree = stmt.tree.copy()
-        for path, slot in paths:
-            _at(tree, path).replace(values[id(slot)])
-        out.append(tree.sql(dialect="mysql"))
+        values = {id(slot): value for table_slots, rows in columns for slot, value in zip(table_slots, rows[i])}
+        text = _filled(stmt, slots, [values[id(s)] for s in slots])
+        if text is not None:
+            out.append(text)
     return out
 
 
@@ -179,18 +172,20 @@ def rows_first_samples(conn: Any, example: str, catalog: Any, n: int, flavor: st
     with conn.cursor() as cur:
         cur.execute(text, params)
         rows = list(cur.fetchall())
-    slot_paths = [(_path(s.node), list(tests).index(_path(s.node.parent)), s.kind) for s in slots]
-    out: list[str] = []
-    for row in rows:
-        values = [_literal(f"{row[i]}%" if kind == "prefix" and isinstance(row[i], str) else row[i])
-                  for _, i, kind in slot_paths]
-        if any(v is None for v in values):
-            continue
-        tree = stmt.tree.copy()
-        for (path, _, _), value in zip(slot_paths, values):
-            _at(tree, path).replace(value)
-        out.append(tree.sql(dialect="mysql"))
-    return out
+    picked = [list(tests).index(_path(s.node.parent)) for s in slots]  # each slot's column in a row
+    return [text for row in rows if (text := _filled(stmt, slots, [row[i] for i in picked])) is not None]
+
+
+def _filled(stmt: Statement, slots: list[Any], values: list[Any]) -> str | None:
+    """The statement with each slot's value in its place (a LIKE prefix gets its `%`); None when a
+    value cannot be a literal (NULL, a type replay does not write)."""
+    literals = [_literal(f"{v}%" if s.kind == "prefix" and isinstance(v, str) else v) for s, v in zip(slots, values)]
+    if any(literal is None for literal in literals):
+        return None
+    tree = stmt.tree.copy()
+    for slot, literal in zip(slots, literals):
+        _at(tree, _path(slot.node)).replace(literal)
+    return tree.sql(dialect="mysql")
 
 
 def _compared(slot: Any) -> tuple[exp.Expression, int | None]:
